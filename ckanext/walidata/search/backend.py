@@ -1,0 +1,392 @@
+"""The PostgreSQL search backend: CKAN's search index and package query, without Solr.
+
+CKAN 2.12 has no search-backend interface: ``ckan.lib.search`` looks its
+classes up in module registries (``_INDICES``, ``_QUERIES``) and
+``model_dictize`` instantiates ``search.PackageSearchQuery`` directly for
+group counts and tag pages. :func:`install` points those names at the
+classes below and :func:`uninstall` puts CKAN's back, so choosing
+``ckanext.walidata.search_backend = solr`` leaves stock CKAN untouched.
+
+Index writes run on CKAN's own SQLAlchemy session: the index row commits or
+rolls back together with the dataset change that caused it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+import ckan.lib.search as ckan_search
+import ckan.model as model
+from ckan.common import asbool, config
+from ckan.lib.search.common import SearchError, SearchIndexError, SearchQueryError
+from ckan.lib.search.index import PackageSearchIndex
+from ckan.lib.search.query import VALID_SOLR_PARAMETERS, PackageSearchQuery
+
+from . import sql as sqlc
+from .document import build_document
+from .syntax import QuerySyntaxError, parse_function, parse_lucene
+
+log = logging.getLogger(__name__)
+
+TABLE = sqlc.TABLE
+DEFAULT_ROWS = 10
+
+# Where the document's text goes in the weighted vector (A ranks highest).
+WEIGHT_A = ("title",)
+WEIGHT_B = ("name", "tags", "groups", "organization")
+WEIGHT_C = ("notes",)
+NOT_TEXT = {"data_dict", "validated_data_dict", "id", "index_id", "site_id", "capacity",
+            "state", "entity_type", "dataset_type", "permission_labels", "metadata_created",
+            "metadata_modified", "title_string", "owner_org", "private", "type", "creator_user_id",
+            "num_resources", "num_tags", "isopen", "license_url", "spatial", "minx", "maxx",
+            "miny", "maxy", "bbox_area"}
+WEIGHT_D_FIELDS = ("url", "ckan_url", "download_url", "res_url", "license", "license_title",
+                   "res_name", "res_description", "maintainer", "author", "version")
+WEIGHT_D_PREFIXES = ("extras_", "res_extras_", "vocab_")
+
+
+def _text_of(doc: dict[str, Any], keys: Iterable[str]) -> str:
+    parts = []
+    for key in keys:
+        value = doc.get(key)
+        if isinstance(value, list):
+            parts.extend(str(v) for v in value if v not in (None, ""))
+        elif value not in (None, ""):
+            parts.append(str(value))
+    return "\n".join(parts)
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return None if value in (None, "") else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def index_row(doc: dict[str, Any]) -> dict[str, Any]:
+    """The table row of a search document (what :meth:`upsert` writes)."""
+    stored = {k: v for k, v in doc.items() if k not in ("data_dict", "validated_data_dict")}
+    other = [k for k in doc if k.startswith(WEIGHT_D_PREFIXES) or k in WEIGHT_D_FIELDS]
+    return {
+        "id": doc["id"],
+        "site_id": doc["site_id"],
+        "name": doc.get("name"),
+        "title_string": doc.get("title_string"),
+        "state": doc.get("state"),
+        "capacity": doc.get("capacity"),
+        "dataset_type": doc.get("dataset_type"),
+        "metadata_created": doc.get("metadata_created"),
+        "metadata_modified": doc.get("metadata_modified"),
+        "permission_labels": list(doc.get("permission_labels") or []),
+        "minx": _float(doc.get("minx")),
+        "maxx": _float(doc.get("maxx")),
+        "miny": _float(doc.get("miny")),
+        "maxy": _float(doc.get("maxy")),
+        "bbox_area": _float(doc.get("bbox_area")),
+        "text_a": _text_of(doc, WEIGHT_A),
+        "text_b": _text_of(doc, WEIGHT_B),
+        "text_c": _text_of(doc, WEIGHT_C),
+        "text_d": _text_of(doc, other),
+        "doc": json.dumps(stored, default=str),
+        "data_dict": doc.get("data_dict"),
+        "validated_data_dict": doc.get("validated_data_dict"),
+    }
+
+
+UPSERT_SQL = sa.text(f"""
+    INSERT INTO {TABLE} (id, site_id, name, title_string, state, capacity, dataset_type,
+        metadata_created, metadata_modified, permission_labels, minx, maxx, miny, maxy,
+        bbox_area, search_vector, doc, data_dict, validated_data_dict, indexed_at)
+    VALUES (:id, :site_id, :name, :title_string, :state, :capacity, :dataset_type,
+        CAST(:metadata_created AS timestamptz), CAST(:metadata_modified AS timestamptz),
+        CAST(:permission_labels AS text[]), :minx, :maxx, :miny, :maxy, :bbox_area,
+        setweight(walidata_tsvector(:text_a), 'A') || setweight(walidata_tsvector(:text_b), 'B')
+        || setweight(walidata_tsvector(:text_c), 'C') || setweight(walidata_tsvector(:text_d), 'D'),
+        CAST(:doc AS jsonb), :data_dict, :validated_data_dict, now())
+    ON CONFLICT (id) DO UPDATE SET site_id = EXCLUDED.site_id, name = EXCLUDED.name,
+        title_string = EXCLUDED.title_string, state = EXCLUDED.state,
+        capacity = EXCLUDED.capacity, dataset_type = EXCLUDED.dataset_type,
+        metadata_created = EXCLUDED.metadata_created,
+        metadata_modified = EXCLUDED.metadata_modified,
+        permission_labels = EXCLUDED.permission_labels, minx = EXCLUDED.minx,
+        maxx = EXCLUDED.maxx, miny = EXCLUDED.miny, maxy = EXCLUDED.maxy,
+        bbox_area = EXCLUDED.bbox_area, search_vector = EXCLUDED.search_vector,
+        doc = EXCLUDED.doc, data_dict = EXCLUDED.data_dict,
+        validated_data_dict = EXCLUDED.validated_data_dict, indexed_at = now()
+""")
+
+
+def upsert(rows: list[dict[str, Any]]) -> None:
+    """Write index rows in the current transaction (many at once for rebuilds)."""
+    if rows:
+        model.Session.execute(UPSERT_SQL, rows)
+
+
+class PostgresPackageIndex(PackageSearchIndex):
+    """CKAN's package index, kept in the ``walidata_search_doc`` table."""
+
+    def index_package(self, pkg_dict: dict[str, Any] | None, defer_commit: bool = False) -> None:
+        if pkg_dict is None:
+            return
+        doc = build_document(pkg_dict)
+        if doc is None:
+            self.delete_package(pkg_dict)
+            return
+        try:
+            upsert([index_row(doc)])
+        except sa.exc.DBAPIError as error:
+            raise SearchIndexError(f"could not index dataset {doc.get('name')}: {error.orig}") \
+                from error
+
+    def delete_package(self, pkg_dict: dict[str, Any]) -> None:
+        model.Session.execute(
+            sa.text(f"DELETE FROM {TABLE} WHERE (id = :ref OR name = :ref) AND site_id = :site"),
+            {"ref": pkg_dict.get("id"), "site": config.get("ckan.site_id")})
+
+    def clear(self) -> None:
+        model.Session.execute(sa.text(f"DELETE FROM {TABLE} WHERE site_id = :site"),
+                              {"site": config.get("ckan.site_id")})
+        model.Session.commit()
+
+    def commit(self) -> None:
+        """Index rows commit with CKAN's transaction; nothing is pending here."""
+
+
+class PostgresPackageQuery(PackageSearchQuery):
+    """``package_search`` over the index table, speaking Solr's parameters."""
+
+    facets: dict[str, dict[str, int]]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.facets = {}
+
+    def get_all_entity_ids(self, max_results: int = 1000) -> list[str]:
+        rows = model.Session.execute(sa.text(
+            f"SELECT id FROM {TABLE} WHERE site_id = :site AND state = 'active' "
+            "ORDER BY id LIMIT :limit"),
+            {"site": config.get("ckan.site_id"), "limit": max_results})
+        return [r[0] for r in rows]
+
+    def get_index(self, reference: str) -> dict[str, Any]:
+        row = model.Session.execute(sa.text(
+            f"SELECT doc, data_dict, validated_data_dict FROM {TABLE} "
+            "WHERE (id = :ref OR name = :ref) AND site_id = :site LIMIT 1"),
+            {"ref": reference, "site": config.get("ckan.site_id")}).first()
+        if row is None:
+            raise SearchError(f"Dataset not found in the search index: {reference}")
+        return dict(row[0], data_dict=row[1], validated_data_dict=row[2])
+
+    def run(self, query: dict[str, Any], permission_labels: list[str] | None = None,
+            **kwargs: Any) -> dict[str, Any]:
+        invalid = set(query.keys()) - VALID_SOLR_PARAMETERS
+        if invalid:
+            raise SearchQueryError(f"Invalid search parameters: {sorted(invalid)}")
+        try:
+            plan = SearchPlan.from_params(query, permission_labels)
+            self.count, self.results, self.facets = plan.execute()
+        except QuerySyntaxError as error:
+            raise SearchQueryError(f"Invalid search query: {error}") from error
+        return {"results": self.results, "count": self.count}
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.strip()
+        if value.startswith("["):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise QuerySyntaxError("facet.field is not a valid JSON list") from None
+        else:
+            return [value] if value else []
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise QuerySyntaxError("expected a string or a list of strings")
+    return list(value)
+
+
+def _int(value: Any, name: str, default: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise QuerySyntaxError(f"{name} must be an integer, got {value!r}") from None
+
+
+class SearchPlan:
+    """One search: the compiled condition plus paging, sorting, fields and facets."""
+
+    def __init__(self) -> None:
+        self.compiler = sqlc.Compiler()
+        self.condition = "TRUE"
+        self.order_by = ""
+        self.rows = DEFAULT_ROWS
+        self.start = 0
+        self.fields: list[str] = []
+        self.facet_fields: list[str] = []
+        self.facet_limit = 50
+        self.facet_mincount = 1
+        self.boost = ""
+
+    @classmethod
+    def from_params(cls, query: dict[str, Any],
+                    permission_labels: list[str] | None) -> SearchPlan:
+        plan = cls()
+        c = plan.compiler
+        allowed_parsers = config.get("ckan.search.solr_allowed_query_parsers") or []
+        q = query.get("q")
+        if q is not None and not isinstance(q, str):
+            raise QuerySyntaxError("q must be a string")
+        if q and q.lstrip().startswith("{!"):
+            _check_local_params(q, allowed_parsers)
+        parts = [c.condition(sqlc.parse_query(q), score=True)]
+        filters = []
+        if query.get("fq"):
+            filters.extend(query["fq"] if isinstance(query["fq"], list) else [query["fq"]])
+        filters.extend(_as_list(query.get("fq_list")))
+        for fq in filters:
+            if not isinstance(fq, str):
+                raise QuerySyntaxError("fq must be a string")
+            if fq.lstrip().startswith("{!"):
+                _check_local_params(fq, allowed_parsers)
+            parts.append(c.condition(parse_lucene(fq)))
+        parts.append(f"site_id = {c.bind(config.get('ckan.site_id'))}")
+        if not any("+state:" in f for f in filters if isinstance(f, str)):
+            parts.append("state = 'active'")
+        if permission_labels is not None:
+            parts.append(f"permission_labels && CAST({c.bind(list(permission_labels))} AS text[])")
+        plan.condition = " AND ".join(parts)
+        if query.get("bf"):
+            plan.boost = " + " + c.function(parse_function(str(query["bf"])))
+
+        plan.rows = max(0, _int(query.get("rows"), "rows", DEFAULT_ROWS))
+        plan.start = max(0, _int(query.get("start"), "start", 0))
+        plan.order_by = sqlc.compile_sort(query.get("sort") or "score desc, metadata_modified desc", c)
+        fl = query.get("fl") or "name"
+        plan.fields = [f for f in str(fl).replace(",", " ").split() if f]
+        if asbool(query.get("facet", "true")):
+            plan.facet_fields = _as_list(query.get("facet.field"))
+        plan.facet_limit = _int(query.get("facet.limit"), "facet.limit",
+                                config.get("search.facets.limit"))
+        plan.facet_mincount = _int(query.get("facet.mincount"), "facet.mincount", 1)
+        return plan
+
+    def execute(self) -> tuple[int, list[Any], dict[str, dict[str, int]]]:
+        try:
+            with model.Session.begin_nested():
+                return self._execute()
+        except sa.exc.DataError as error:
+            # A value PostgreSQL refuses (a date out of range, an invalid number).
+            raise QuerySyntaxError(str(error.orig).split("\n")[0]) from error
+
+    def _execute(self) -> tuple[int, list[Any], dict[str, dict[str, int]]]:
+        params = self.compiler.params
+        score = self.compiler.rank_expression() + self.boost
+        results: list[Any] = []
+        count = 0
+        if self.rows:
+            page = model.Session.execute(sa.text(
+                f"SELECT id, name, doc, data_dict, validated_data_dict, score, "
+                f"count(*) OVER () AS total FROM ("
+                f"  SELECT *, {score} AS score FROM {TABLE} WHERE {self.condition}) m "
+                f"ORDER BY {self.order_by} LIMIT {int(self.rows)} OFFSET {int(self.start)}"),
+                params).mappings().all()
+            results = [self._result(row) for row in page]
+            count = page[0]["total"] if page else 0
+        if not results:
+            count = model.Session.execute(sa.text(
+                f"SELECT count(*) FROM {TABLE} WHERE {self.condition}"), params).scalar() or 0
+        facets = {name: self._facet(name) for name in self.facet_fields} if count else {
+            name: {} for name in self.facet_fields}
+        if self.fields in (["id"], ["name"]):
+            results = [r.get(self.fields[0]) for r in results]
+        return count, results, facets
+
+    def _result(self, row: Any) -> dict[str, Any]:
+        doc = row["doc"]
+        out: dict[str, Any] = {}
+        wanted = self.fields
+        if "*" in wanted:
+            out.update(doc)
+            wanted = [f for f in wanted if f != "*"]
+        for name in wanted:
+            if name in ("data_dict", "validated_data_dict"):
+                out[name] = row[name]
+            elif name == "score":
+                out[name] = float(row["score"])
+            elif name in doc:
+                out[name] = doc[name]
+        extras = {k[len("extras_"):]: out.pop(k) for k in list(out) if k.startswith("extras_")}
+        if extras:
+            out["extras"] = extras
+        return out
+
+    def _facet(self, name: str) -> dict[str, int]:
+        if not sqlc.syntax.FIELD_NAME_RE.match(name):
+            raise QuerySyntaxError(f"cannot facet on {name!r}")
+        params = dict(self.compiler.params)
+        params["facet_field"] = name
+        params["facet_min"] = max(self.facet_mincount, 1)
+        if name in sqlc.SCALAR_COLUMNS:
+            values = f"(SELECT {sqlc.SCALAR_COLUMNS[name]}) AS f(v)"
+        elif name in sqlc.ARRAY_COLUMNS:
+            values = f"unnest({sqlc.ARRAY_COLUMNS[name]}) AS f(v)"
+        else:
+            values = "walidata_values(doc -> :facet_field) AS f(v)"
+        limit = "" if self.facet_limit < 0 else f"LIMIT {int(self.facet_limit)}"
+        rows = model.Session.execute(sa.text(
+            f"SELECT v, count(*) AS n FROM {TABLE}, LATERAL {values} "
+            f"WHERE {self.condition} AND v IS NOT NULL GROUP BY v "
+            f"HAVING count(*) >= :facet_min ORDER BY n DESC, v COLLATE \"C\" {limit}"), params)
+        return {str(v): int(n) for v, n in rows}
+
+
+def _check_local_params(text: str, allowed: list[str]) -> None:
+    parser = text.lstrip()[2:].split("}", 1)[0].split()
+    name = next((w for w in parser if "=" not in w), None)
+    for word in parser:
+        if word.startswith("type="):
+            name = word.split("=", 1)[1]
+    if name not in allowed:
+        raise QuerySyntaxError(f"Local parameters are not supported: {{!{name}}}")
+
+
+_ORIGINALS: dict[str, Any] = {}
+
+
+def install() -> None:
+    """Route CKAN's search through PostgreSQL (idempotent)."""
+    if not _ORIGINALS:
+        _ORIGINALS.update(
+            index=ckan_search._INDICES["package"],
+            query=ckan_search._QUERIES["package"],
+            package_query=ckan_search.PackageSearchQuery,
+            check=ckan_search.check_solr_schema_version,
+        )
+    ckan_search._INDICES["package"] = PostgresPackageIndex
+    ckan_search._QUERIES["package"] = PostgresPackageQuery
+    ckan_search.PackageSearchQuery = PostgresPackageQuery
+    ckan_search.check_solr_schema_version = _no_solr_schema_check
+
+
+def uninstall() -> None:
+    """Give CKAN its Solr classes back."""
+    if _ORIGINALS:
+        ckan_search._INDICES["package"] = _ORIGINALS["index"]
+        ckan_search._QUERIES["package"] = _ORIGINALS["query"]
+        ckan_search.PackageSearchQuery = _ORIGINALS["package_query"]
+        ckan_search.check_solr_schema_version = _ORIGINALS["check"]
+        _ORIGINALS.clear()
+
+
+def _no_solr_schema_check(schema_file: str | None = None) -> bool:
+    log.info("Search runs on PostgreSQL (ckanext-walidata); no Solr schema to check")
+    return False

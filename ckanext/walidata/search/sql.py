@@ -1,0 +1,421 @@
+"""Compile parsed Solr queries into PostgreSQL conditions over the index table.
+
+Every value the user typed travels as a bound parameter; the only text this
+module writes into SQL is its own (column names from fixed maps, operators).
+Field semantics follow CKAN's Solr schema (``ckan/config/solr/schema.xml``):
+string fields match exactly, text fields are analysed (stemmed, Indonesian
+and English), dates understand Solr date math, unknown fields behave like
+Solr's catch-all ``*`` string field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import syntax
+from .syntax import (
+    Boolean,
+    DisMax,
+    Exists,
+    FieldValue,
+    Function,
+    FunctionRange,
+    MatchAll,
+    Node,
+    Number,
+    Occur,
+    QuerySyntaxError,
+    Range,
+    Term,
+)
+
+TABLE = "walidata_search_doc"
+
+# Fields stored in their own column (the hot filters and sort keys).
+SCALAR_COLUMNS = {
+    "id": "id",
+    "name": "name",
+    "state": "state",
+    "capacity": "capacity",
+    "dataset_type": "dataset_type",
+    "site_id": "site_id",
+    "title_string": "title_string",
+}
+ARRAY_COLUMNS = {"permission_labels": "permission_labels"}
+DATE_COLUMNS = {"metadata_created": "metadata_created", "metadata_modified": "metadata_modified"}
+NUMBER_COLUMNS = {"minx": "minx", "maxx": "maxx", "miny": "miny", "maxy": "maxy",
+                  "bbox_area": "bbox_area"}
+
+# Analysed text fields of the Solr schema; ``text`` is the catch-all.
+TEXT_FIELDS = {
+    "text", "title", "notes", "urls", "res_name", "res_description", "author",
+    "author_email", "maintainer", "maintainer_email", "depends_on", "dependency_of",
+    "derives_from", "has_derivation", "links_to", "linked_from", "child_of", "parent_of",
+}
+TEXT_PREFIXES = ("extras_", "res_extras_")
+NGRAM_FIELDS = {"name_ngram": "name", "title_ngram": "title"}
+
+NUMERIC_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+DATE_MATH_RE = re.compile(
+    r"^(?P<base>NOW|\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?Z?)?)"
+    r"(?P<math>([+-]\d+(YEARS?|MONTHS?|DAYS?|DATE|HOURS?|MINUTES?|SECONDS?)|/(YEAR|MONTH|DAY|HOUR|MINUTE|SECOND))*)$"
+)
+_DATE_STEP_RE = re.compile(r"([+-])(\d+)(YEAR|MONTH|DAY|DATE|HOUR|MINUTE|SECOND)S?|/(\w+)")
+
+SCORE_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A: other text, notes, tags/name, title
+
+
+def is_text_field(name: str | None) -> bool:
+    return name is None or name in TEXT_FIELDS or name.startswith(TEXT_PREFIXES)
+
+
+def is_date_field(name: str) -> bool:
+    return name in DATE_COLUMNS or name.endswith("_date") or name == "indexed_ts"
+
+
+@dataclass
+class Compiler:
+    """Collects bound parameters while it turns nodes into SQL text."""
+
+    params: dict[str, Any] = field(default_factory=dict)
+    scoring_queries: list[str] = field(default_factory=list)
+
+    def bind(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    # -- entry points ---------------------------------------------------------
+
+    def condition(self, node: Node | DisMax, score: bool = False) -> str:
+        if isinstance(node, DisMax):
+            return self._dismax(node, score)
+        return self._node(node, score)
+
+    def rank_expression(self) -> str:
+        """The relevance score: 1.0 for a query without text terms (as Solr's *:*)."""
+        if not self.scoring_queries:
+            return "1.0"
+        query = " || ".join(self.scoring_queries)
+        return f"ts_rank_cd('{SCORE_WEIGHTS}', search_vector, {query})"
+
+    # -- text analysis ----------------------------------------------------------
+
+    def tsquery(self, term: Term) -> str:
+        """The tsquery of a word or phrase in every configured language."""
+        value = term.value
+        if term.wildcard:
+            prefix = value[:-1] if value.endswith("*") else value
+            if "*" in prefix or "?" in prefix:
+                raise QuerySyntaxError(
+                    "text fields only take a trailing * wildcard (e.g. kesehat*)")
+            words = re.findall(r"\w+", prefix.lower())
+            if not words:
+                return "NULL::tsquery"
+            lexemes = " & ".join(words[:-1] + [f"{words[-1]}:*"])
+            return f"to_tsquery('simple', {self.bind(lexemes)})"
+        fn = "phraseto_tsquery" if term.phrase else "plainto_tsquery"
+        p = self.bind(value)
+        return (f"({fn}('simple', {p}) || {fn}('indonesian', {p}) "
+                f"|| {fn}('english', {p}))")
+
+    def _text_match(self, term: Term, score: bool) -> str:
+        q = self.tsquery(term)
+        if score:
+            self.scoring_queries.append(q)
+        if term.field in (None, "text"):
+            return f"search_vector @@ {q}"
+        # Narrow with the indexed vector first, then check the one field.
+        return (f"(search_vector @@ {q} AND "
+                f"walidata_tsvector(doc ->> {self.bind(term.field)}) @@ {q})")
+
+    # -- nodes -------------------------------------------------------------------
+
+    def _node(self, node: Node, score: bool) -> str:
+        if isinstance(node, MatchAll):
+            return "TRUE"
+        if isinstance(node, Boolean):
+            return self._boolean(node, score)
+        if isinstance(node, Term):
+            return self._term(node, score)
+        if isinstance(node, Exists):
+            return self._exists(node.field)
+        if isinstance(node, Range):
+            return self._range(node)
+        if isinstance(node, FunctionRange):
+            return self._function_range(node)
+        raise QuerySyntaxError(f"unsupported query element {type(node).__name__}")
+
+    def _boolean(self, node: Boolean, score: bool) -> str:
+        must = [n for o, n in node.clauses if o is Occur.MUST]
+        should = [n for o, n in node.clauses if o is Occur.SHOULD]
+        must_not = [n for o, n in node.clauses if o is Occur.MUST_NOT]
+        parts = [self._node(n, score) for n in must]
+        if should:
+            # Optional clauses filter only when nothing is required (Lucene).
+            alternatives = self._should(should, score)
+            if not must:
+                parts.append(alternatives)
+        parts.extend(f"({self._node(n, False)}) IS NOT TRUE" for n in must_not)
+        return "(" + " AND ".join(parts or ["TRUE"]) + ")"
+
+    def _should(self, nodes: list[Node], score: bool) -> str:
+        exact = [n for n in nodes if isinstance(n, Term) and not n.wildcard
+                 and not is_text_field(n.field) and n.field not in NGRAM_FIELDS]
+        fields = {n.field for n in exact}
+        if len(exact) == len(nodes) > 1 and len(fields) == 1:
+            return self._term_in(fields.pop(), [n.value for n in exact])
+        return "(" + " OR ".join(self._node(n, score) for n in nodes) + ")"
+
+    def _term(self, term: Term, score: bool) -> str:
+        if term.field in NGRAM_FIELDS:
+            column = NGRAM_FIELDS[term.field]
+            pattern = "%" + _escape_like(term.value.replace("*", "")) + "%"
+            source = "name" if column == "name" else "doc ->> 'title'"
+            return f"({source} ILIKE {self.bind(pattern)})"
+        if is_text_field(term.field):
+            return self._text_match(term, score)
+        if is_date_field(term.field) and not term.wildcard:
+            moment = parse_date(term.value)
+            return f"({self._date_source(term.field)} = {self.bind(moment)})"
+        if term.wildcard:
+            return self._wildcard(term.field, term.value)
+        return self._term_in(term.field, [term.value])
+
+    def _term_in(self, field_name: str, values: list[str]) -> str:
+        if field_name in SCALAR_COLUMNS:
+            column = SCALAR_COLUMNS[field_name]
+            if len(values) == 1:
+                return f"({column} = {self.bind(values[0])})"
+            return f"({column} = ANY({self.bind(values)}))"
+        if field_name in ARRAY_COLUMNS:
+            return f"({ARRAY_COLUMNS[field_name]} && CAST({self.bind(values)} AS text[]))"
+        if field_name in NUMBER_COLUMNS:
+            numbers = [float(v) for v in values if NUMERIC_RE.match(v)]
+            if not numbers:
+                return "FALSE"
+            return f"({NUMBER_COLUMNS[field_name]} = ANY(CAST({self.bind(numbers)} AS float8[])))"
+        checks = []
+        for value in values:
+            for candidate in _json_candidates(value):
+                for shape in (candidate, [candidate]):
+                    doc = json.dumps({field_name: shape})
+                    checks.append(f"doc @> CAST({self.bind(doc)} AS jsonb)")
+        return "(" + " OR ".join(checks) + ")"
+
+    def _wildcard(self, field_name: str, value: str) -> str:
+        pattern = "".join("%" if c == "*" else "_" if c == "?" else _escape_like(c)
+                          for c in value)
+        if field_name in SCALAR_COLUMNS:
+            return f"({SCALAR_COLUMNS[field_name]} LIKE {self.bind(pattern)})"
+        return (f"EXISTS (SELECT 1 FROM walidata_values({self._json(field_name)}) v "
+                f"WHERE v LIKE {self.bind(pattern)})")
+
+    def _exists(self, field_name: str) -> str:
+        for columns in (SCALAR_COLUMNS, DATE_COLUMNS, NUMBER_COLUMNS):
+            if field_name in columns:
+                return f"({columns[field_name]} IS NOT NULL)"
+        if field_name in ARRAY_COLUMNS:
+            return f"(cardinality({ARRAY_COLUMNS[field_name]}) > 0)"
+        return f"(jsonb_typeof({self._json(field_name)}) IS DISTINCT FROM 'null')"
+
+    def _range(self, node: Range) -> str:
+        if node.field is None or node.field == "text":
+            raise QuerySyntaxError("a range needs a field name, e.g. metadata_modified:[* TO NOW]")
+        low_op = ">=" if node.include_low else ">"
+        high_op = "<=" if node.include_high else "<"
+        if is_date_field(node.field):
+            source = self._date_source(node.field)
+            return self._bounds(source, low_op, high_op,
+                                None if node.low is None else parse_date(node.low),
+                                None if node.high is None else parse_date(node.high))
+        bounds = [b for b in (node.low, node.high) if b is not None]
+        if all(NUMERIC_RE.match(b) for b in bounds):
+            low = None if node.low is None else float(node.low)
+            high = None if node.high is None else float(node.high)
+            if node.field in NUMBER_COLUMNS:
+                return self._bounds(NUMBER_COLUMNS[node.field], low_op, high_op, low, high)
+            return (f"EXISTS (SELECT 1 FROM walidata_values({self._json(node.field)}) v WHERE "
+                    + self._bounds("walidata_number(v)", low_op, high_op, low, high) + ")")
+        source = (f"{SCALAR_COLUMNS[node.field]} COLLATE \"C\""
+                  if node.field in SCALAR_COLUMNS else "v COLLATE \"C\"")
+        condition = self._bounds(source, low_op, high_op, node.low, node.high)
+        if node.field in SCALAR_COLUMNS:
+            return condition
+        return (f"EXISTS (SELECT 1 FROM walidata_values({self._json(node.field)}) v "
+                f"WHERE {condition})")
+
+    def _bounds(self, source: str, low_op: str, high_op: str, low: Any, high: Any) -> str:
+        parts = [f"{source} IS NOT NULL"]
+        if low is not None:
+            parts.append(f"{source} {low_op} {self.bind(low)}")
+        if high is not None:
+            parts.append(f"{source} {high_op} {self.bind(high)}")
+        return "(" + " AND ".join(parts) + ")"
+
+    def _date_source(self, field_name: str) -> str:
+        if field_name in DATE_COLUMNS:
+            return DATE_COLUMNS[field_name]
+        return f"walidata_timestamp(doc ->> {self.bind(field_name)})"
+
+    def _json(self, field_name: str) -> str:
+        return f"(doc -> {self.bind(field_name)})"
+
+    # -- function queries (ckanext-spatial's bbox overlap) ----------------------------
+
+    def function(self, node: Any) -> str:
+        if isinstance(node, Number):
+            return f"CAST({self.bind(node.value)} AS float8)"
+        if isinstance(node, FieldValue):
+            if node.field in NUMBER_COLUMNS:
+                return NUMBER_COLUMNS[node.field]
+            return f"walidata_number(doc ->> {self.bind(node.field)})"
+        if isinstance(node, Function):
+            args = [self.function(a) for a in node.args]
+            if node.name == "div":
+                return f"({args[0]} / NULLIF({args[1]}, 0))"
+            if node.name == "sub":
+                return f"({args[0]} - {args[1]})"
+            if node.name in ("add", "mul"):
+                return "(" + (" + " if node.name == "add" else " * ").join(args) + ")"
+            if node.name in ("max", "min"):
+                return f"{'GREATEST' if node.name == 'max' else 'LEAST'}({', '.join(args)})"
+            if node.name == "abs":
+                return f"abs({args[0]})"
+        raise QuerySyntaxError("unsupported function query")
+
+    def _function_range(self, node: FunctionRange) -> str:
+        value = self.function(node.function)
+        return self._bounds(value, ">=" if node.include_low else ">",
+                            "<=" if node.include_high else "<", node.low, node.high)
+
+    # -- dismax ----------------------------------------------------------------
+
+    def _dismax(self, node: DisMax, score: bool) -> str:
+        parts = [self._text_match(t, score) for t in node.must]
+        if node.should:
+            queries = [self.tsquery(t) for t in node.should]
+            if score:
+                self.scoring_queries.extend(queries)
+            needed = node.minimum_match
+            if needed == len(queries):
+                parts.append("search_vector @@ (" + " && ".join(queries) + ")")
+            else:
+                parts.append("search_vector @@ (" + " || ".join(queries) + ")")
+                hits = " + ".join(f"(search_vector @@ {q})::int" for q in queries)
+                parts.append(f"({hits}) >= {int(needed)}")
+        parts.extend(f"NOT (search_vector @@ {self.tsquery(t)})" for t in node.must_not)
+        return "(" + " AND ".join(parts or ["TRUE"]) + ")"
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _json_candidates(value: str) -> list[Any]:
+    """The JSON values a Solr string field would match for ``value``."""
+    candidates: list[Any] = [value]
+    if value in ("true", "false"):
+        candidates.append(value == "true")
+    elif NUMERIC_RE.match(value):
+        number = float(value)
+        candidates.append(int(number) if number.is_integer() else number)
+    return candidates
+
+
+def parse_date(value: str, now: dt.datetime | None = None) -> dt.datetime:
+    """Solr date syntax: ISO timestamps and date math (NOW-7DAYS, NOW/DAY...)."""
+    value = value.strip().upper()
+    m = DATE_MATH_RE.match(value)
+    if not m:
+        raise QuerySyntaxError(f"{value!r} is not a date (use 2024-01-31T00:00:00Z or NOW-7DAYS)")
+    base = m.group("base")
+    if base == "NOW":
+        moment = now or dt.datetime.now(dt.timezone.utc)
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(base.replace("Z", "+00:00"))
+        except ValueError:
+            raise QuerySyntaxError(f"{base!r} is not a valid date") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.timezone.utc)
+    for sign, amount, unit, rounding in _DATE_STEP_RE.findall(m.group("math")):
+        if rounding:
+            moment = _round_date(moment, rounding.rstrip("S"))
+        else:
+            moment = _shift_date(moment, int(amount) * (1 if sign == "+" else -1), unit)
+    return moment
+
+
+def _shift_date(moment: dt.datetime, amount: int, unit: str) -> dt.datetime:
+    try:
+        if unit in ("YEAR", "MONTH"):
+            months = moment.month - 1 + amount * (12 if unit == "YEAR" else 1)
+            year, month = moment.year + months // 12, months % 12 + 1
+            day = min(moment.day, _days_in_month(year, month))
+            return moment.replace(year=year, month=month, day=day)
+        seconds = {"DAY": 86400, "DATE": 86400, "HOUR": 3600, "MINUTE": 60, "SECOND": 1}[unit]
+        return moment + dt.timedelta(seconds=amount * seconds)
+    except (ValueError, OverflowError):
+        raise QuerySyntaxError("date math goes out of the calendar's range") from None
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if not 1 <= year <= 9999:
+        raise ValueError(year)
+    following = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return (following - dt.timedelta(days=1)).day
+
+
+def _round_date(moment: dt.datetime, unit: str) -> dt.datetime:
+    order = ["YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"]
+    if unit == "DATE":
+        unit = "DAY"
+    if unit not in order:
+        raise QuerySyntaxError(f"cannot round a date to {unit}")
+    keep = order.index(unit)
+    defaults = {"MONTH": 1, "DAY": 1, "HOUR": 0, "MINUTE": 0, "SECOND": 0}
+    changes = {name.lower(): defaults[name] for name in order[keep + 1:]}
+    return moment.replace(microsecond=0, **changes)
+
+
+# -- sort ---------------------------------------------------------------------
+
+SORT_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s+(asc|desc)\s*$", re.I)
+
+
+def compile_sort(sort: str, compiler: Compiler) -> str:
+    """``score desc, metadata_modified desc`` to an ORDER BY list (NULLs last, as Solr)."""
+    keys = []
+    for part in (sort or "score desc, metadata_modified desc").split(","):
+        m = SORT_RE.match(part)
+        if not m:
+            raise QuerySyntaxError(f'invalid "sort" parameter: {part.strip()!r}; '
+                                   'use "field asc" or "field desc"')
+        name, direction = m.group(1), m.group(2).upper()
+        if name == "score":
+            expression = "score"
+        elif name in SCALAR_COLUMNS:
+            expression = f'{SCALAR_COLUMNS[name]} COLLATE "C"'
+        elif name in DATE_COLUMNS or name in NUMBER_COLUMNS:
+            expression = DATE_COLUMNS.get(name) or NUMBER_COLUMNS[name]
+        elif name == "title":
+            expression = 'title_string COLLATE "C"'
+        else:
+            expression = f'(doc -> {compiler.bind(name)} ->> 0) COLLATE "C"'
+        keys.append(f"{expression} {direction} NULLS LAST")
+    keys.append("id ASC")
+    return ", ".join(keys)
+
+
+def parse_query(q: str | None) -> Node | DisMax:
+    """``q`` as CKAN sends it: fielded (Lucene) when it has a colon, else dismax."""
+    if not q or q.strip() in ('""', "''", "*:*", ""):
+        return MatchAll()
+    if ":" in q:
+        return syntax.parse_lucene(q)
+    return syntax.parse_dismax(q)
