@@ -1,21 +1,30 @@
-"""Shared fixtures: a clean database with the extension's migrations applied."""
+"""Shared fixtures: a clean database with every loaded plugin's migrations applied."""
 
 from __future__ import annotations
 
 import pytest
 
 
+def migrate_plugins() -> None:
+    """Apply the pending migrations of the loaded plugins (walidata, harvest, activity)."""
+    from ckan.cli.db import _get_pending_plugins, _run_migrations
+
+    for plugin in _get_pending_plugins():
+        _run_migrations(plugin)
+
+
 @pytest.fixture
-def clean_db(reset_db, migrate_db_for):
-    """CKAN's clean database plus the walidata tables (search index)."""
+def clean_db(reset_db):
+    """CKAN's clean database plus the extension tables (search index, harvest)."""
     reset_db()
-    migrate_db_for("walidata")
-    migrate_db_for("activity")
+    migrate_plugins()
 
 
-@pytest.fixture
-def sysadmin_context():
-    from ckan.tests import factories
+@pytest.fixture(scope="module")
+def module_db(reset_db):
+    """A clean database shared by the tests of one module (data set up once)."""
+    from ckan.plugins import load_all
 
-    user = factories.Sysadmin()
-    return {"user": user["name"], "ignore_auth": False}
+    load_all()
+    reset_db()
+    migrate_plugins()

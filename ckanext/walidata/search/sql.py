@@ -221,7 +221,7 @@ class Compiler:
                 return f"({columns[field_name]} IS NOT NULL)"
         if field_name in ARRAY_COLUMNS:
             return f"(cardinality({ARRAY_COLUMNS[field_name]}) > 0)"
-        return f"(jsonb_typeof({self._json(field_name)}) IS DISTINCT FROM 'null')"
+        return f"(coalesce(jsonb_typeof({self._json(field_name)}), 'null') <> 'null')"
 
     def _range(self, node: Range) -> str:
         if node.field is None or node.field == "text":

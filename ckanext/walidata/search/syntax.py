@@ -311,36 +311,33 @@ class _Parser:
             raise QuerySyntaxError("empty query or parentheses")
         if len(clauses) == 1 and clauses[0][0] in (Occur.MUST, Occur.SHOULD):
             return clauses[0][1]
-        return Boolean(tuple((occur, node) for occur, node, _ in clauses))
+        return Boolean(tuple((occur, node) for occur, node in clauses))
 
     @staticmethod
     def _add_clause(clauses: list[list], conj: str | None, modifier: str | None,
                     node: Node) -> None:
-        """Lucene's classic QueryParser rules, with the default operator AND.
+        """Lucene's classic QueryParser rules (``addClause``) with CKAN's ``q.op=AND``.
 
-        CKAN sends ``q.op=AND``: clauses without an operator are required,
-        ``a OR b`` makes both optional, ``NOT``/``-`` excludes.
+        ``AND`` makes the previous clause required and ``OR`` optional (unless
+        it is excluded); a clause is excluded by ``-``/``NOT``, optional after
+        ``OR`` and required otherwise. As in Solr, optional clauses beside
+        required ones do not filter: ``+a b OR c`` matches every ``a``.
         """
-        if clauses and conj == "AND" and clauses[-1][0] != Occur.MUST_NOT:
-            clauses[-1][0] = Occur.MUST
-        if clauses and conj == "OR" and not clauses[-1][2]:
-            clauses[-1][0] = Occur.SHOULD
+        if clauses and conj in ("AND", "OR") and clauses[-1][0] is not Occur.MUST_NOT:
+            clauses[-1][0] = Occur.MUST if conj == "AND" else Occur.SHOULD
         if modifier in ("MINUS", "NOT"):
             occur = Occur.MUST_NOT
-        elif modifier == "PLUS":
-            occur = Occur.MUST
         elif conj == "OR":
             occur = Occur.SHOULD
         else:
             occur = Occur.MUST
-        clauses.append([occur, node, modifier is not None])
+        clauses.append([occur, node])
 
     def parse_clause(self, default_field: str | None, depth: int) -> Node:
         tok = self.take()
         field_name = default_field
         if tok.kind == "TERM" and self.peek() is not None and self.peek().kind == "COLON":
             self.take()
-            field_name = _check_field(tok.text)
             if tok.wildcard:
                 if tok.text != "*":
                     raise QuerySyntaxError("wildcards are not allowed in field names")
@@ -348,6 +345,7 @@ class _Parser:
                 if nxt is None or nxt.kind != "TERM" or nxt.text != "*":
                     raise QuerySyntaxError("'*:' must be followed by '*'")
                 return self._suffix(MatchAll())
+            field_name = _check_field(tok.text)
             if self.peek() is None:
                 raise QuerySyntaxError(f"field {field_name!r} has no value")
             tok = self.take()
