@@ -14,17 +14,19 @@ def migrate_plugins() -> None:
 
 
 @pytest.fixture
-def clean_db(reset_db):
+def clean_db(reset_db, reset_index):
     """CKAN's clean database plus the extension tables (search index, harvest)."""
     reset_db()
     migrate_plugins()
+    reset_index()
 
 
 @pytest.fixture(scope="module")
-def module_db(reset_db):
-    """A clean database shared by the tests of one module (data set up once)."""
+def module_db(reset_db, reset_index):
+    """A clean database and index shared by the tests of one module (data set up once)."""
     from ckan.plugins import load_all
 
     load_all()
     reset_db()
     migrate_plugins()
+    reset_index()

@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import yaml
-
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+import yaml
 from ckan.config.declaration import Declaration, Key
 from ckan.config.declaration.option import Flag
 from ckan.exceptions import CkanConfigurationException

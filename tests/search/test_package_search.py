@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
-import sqlalchemy as sa
-
 import ckan.lib.search as ckan_search
 import ckan.model as model
+import pytest
+import sqlalchemy as sa
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
@@ -220,12 +219,17 @@ def test_invalid_queries_are_search_errors_not_crashes(catalogue):
             search(**params)
 
 
-def test_api_answers_invalid_query_with_a_clear_400(catalogue, app):
-    # CKAN answers SearchQueryError with 400 "Search Query is invalid", as with Solr.
+def test_api_answers_invalid_queries_with_clear_errors(catalogue, app):
+    # As with Solr: a malformed parameter is a Search Query Error (400), a
+    # query Solr could not parse a Search Error (409); both say why.
     response = app.get("/api/3/action/package_search", query_string={"sort": "x sideways"},
                        status=400)
     assert response.json["error"]["__type"] == "Search Query Error"
     assert "sort" in response.json["error"]["message"]
+    response = app.get("/api/3/action/package_search", query_string={"q": "tags:(air"},
+                       status=409)
+    assert response.json["error"]["__type"] == "Search Error"
+    assert "parenthesis is not closed" in response.json["error"]["message"]
 
 
 def test_index_follows_update_delete_and_purge(catalogue):

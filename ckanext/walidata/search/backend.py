@@ -18,10 +18,9 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-import sqlalchemy as sa
-
 import ckan.lib.search as ckan_search
 import ckan.model as model
+import sqlalchemy as sa
 from ckan.common import asbool, config
 from ckan.lib.search.common import SearchError, SearchIndexError, SearchQueryError
 from ckan.lib.search.index import PackageSearchIndex
@@ -190,9 +189,18 @@ class PostgresPackageQuery(PackageSearchQuery):
         try:
             plan = SearchPlan.from_params(query, permission_labels)
             self.count, self.results, self.facets = plan.execute()
+        except InvalidParameter as error:
+            # As CKAN does for Solr: a parameter the web form never sends (400).
+            raise SearchQueryError(str(error)) from error
         except QuerySyntaxError as error:
-            raise SearchQueryError(f"Invalid search query: {error}") from error
+            # What Solr answers with a syntax error: the search page shows a
+            # search error, the API answers 409 with the reason.
+            raise SearchError(f"Invalid search query: {error}") from error
         return {"results": self.results, "count": self.count}
+
+
+class InvalidParameter(QuerySyntaxError):
+    """A malformed search parameter (sort, rows, facet...), not a query text."""
 
 
 def _as_list(value: Any) -> list[str]:
@@ -204,11 +212,11 @@ def _as_list(value: Any) -> list[str]:
             try:
                 value = json.loads(value)
             except ValueError:
-                raise QuerySyntaxError("facet.field is not a valid JSON list") from None
+                raise InvalidParameter("facet.field is not a valid JSON list") from None
         else:
             return [value] if value else []
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise QuerySyntaxError("expected a string or a list of strings")
+        raise InvalidParameter("expected a string or a list of strings")
     return list(value)
 
 
@@ -218,7 +226,7 @@ def _int(value: Any, name: str, default: int) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise QuerySyntaxError(f"{name} must be an integer, got {value!r}") from None
+        raise InvalidParameter(f"{name} must be an integer, got {value!r}") from None
 
 
 class SearchPlan:
@@ -269,7 +277,11 @@ class SearchPlan:
 
         plan.rows = max(0, _int(query.get("rows"), "rows", DEFAULT_ROWS))
         plan.start = max(0, _int(query.get("start"), "start", 0))
-        plan.order_by = sqlc.compile_sort(query.get("sort") or "score desc, metadata_modified desc", c)
+        try:
+            plan.order_by = sqlc.compile_sort(
+                query.get("sort") or "score desc, metadata_modified desc", c)
+        except QuerySyntaxError as error:
+            raise InvalidParameter(str(error)) from error
         fl = query.get("fl") or "name"
         plan.fields = [f for f in str(fl).replace(",", " ").split() if f]
         if asbool(query.get("facet", "true")):
@@ -331,7 +343,7 @@ class SearchPlan:
 
     def _facet(self, name: str) -> dict[str, int]:
         if not sqlc.syntax.FIELD_NAME_RE.match(name):
-            raise QuerySyntaxError(f"cannot facet on {name!r}")
+            raise InvalidParameter(f"cannot facet on {name!r}")
         params = dict(self.compiler.params)
         params["facet_field"] = name
         params["facet_min"] = max(self.facet_mincount, 1)

@@ -19,15 +19,14 @@ import re
 import string
 from typing import Any
 
-from dateutil.parser import ParserError as DateParserError
-from dateutil.parser import parse as parse_date
-
 import ckan.lib.navl.dictization_functions as dictization
 import ckan.lib.plugins as lib_plugins
 import ckan.logic as logic
 import ckan.model as model
 import ckan.plugins as plugins
 from ckan.common import config
+from dateutil.parser import ParserError as DateParserError
+from dateutil.parser import parse as parse_date
 
 log = logging.getLogger(__name__)
 

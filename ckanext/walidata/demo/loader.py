@@ -1,0 +1,287 @@
+"""Load the demo catalogue into a configured CKAN through its action API.
+
+Called by ``ckan walidata demo load`` inside the CKAN app context. Everything goes
+through actions (as the site user, auth ignored) so that validators, search
+indexing, activities and the upload storage behave exactly as for real users.
+
+The load is idempotent: objects are looked up by name and skipped when present,
+and a dataset that exists but lacks some of its resources gets the missing ones
+(e.g. after an interrupted run). Existing objects are never modified, with one
+exception: the ``admin`` account is made sysadmin if it is not.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+import click
+from ckan.lib import uploader
+from werkzeug.datastructures import FileStorage
+
+from ckanext.walidata.demo import catalogue as cat
+
+ADMIN_PASSWORD_ENV = "WALIDATA_ADMIN_PASSWORD"
+DEFAULT_ADMIN_PASSWORD = "walidata-admin-2026"
+
+KINDS = ("users", "organizations", "memberships", "groups", "datasets", "resources")
+
+
+class DemoLoadError(click.ClickException):
+    """The demo cannot be loaded; the message says what to fix (click prints it cleanly)."""
+
+
+class _Api:
+    """Calls actions as the site user, with a fresh context per call (actions mutate it)."""
+
+    def __init__(self, user: str) -> None:
+        self.user = user
+
+    def __call__(self, action: str, data: dict[str, Any]) -> Any:
+        context = {"user": self.user, "ignore_auth": True}
+        try:
+            return tk.get_action(action)(context, data)
+        except tk.ValidationError as err:
+            label = data.get("name") or data.get("id") or data.get("package_id") or ""
+            raise DemoLoadError(f"{action} {label}: {err.error_dict}") from err
+
+    def find(self, action: str, name: str, **options: Any) -> dict[str, Any] | None:
+        """The object called ``name``, or None when it does not exist."""
+        try:
+            return self(action, {"id": name, **options})
+        except tk.ObjectNotFound:
+            return None
+
+
+class _Report:
+    """Counts what was created and skipped, and tells the user as it goes."""
+
+    def __init__(self, echo: Callable[[str], None]) -> None:
+        self.echo = echo
+        self.created: Counter[str] = Counter()
+        self.skipped: Counter[str] = Counter()
+
+    def create(self, kind: str, label: str) -> None:
+        self.created[kind] += 1
+        self.echo(f"  + {kind[:-1]} {label}")
+
+    def skip(self, kind: str, label: str, why: str = "") -> None:
+        self.skipped[kind] += 1
+        if why:  # plain "already there" skips are only counted, not listed
+            self.echo(f"  = {kind[:-1]} {label}: {why}")
+
+    def as_dict(self) -> dict[str, int]:
+        counts = {k: self.created[k] + self.skipped[k] for k in KINDS}
+        counts["created"] = sum(self.created.values())
+        counts["skipped"] = sum(self.skipped.values())
+        return counts
+
+    def summary(self) -> None:
+        for kind in KINDS:
+            self.echo(f"  {kind:<14}{self.created[kind] + self.skipped[kind]:>4}"
+                      f"  (created {self.created[kind]}, skipped {self.skipped[kind]})")
+
+
+def load(verbose: bool = True) -> dict[str, int]:
+    """Create the demo users, OPDs, sectors, datasets and uploaded files; skip what exists.
+
+    Returns the number of objects of each kind the catalogue defines (all present
+    after the run) plus the totals ``created`` and ``skipped``.
+    """
+    echo: Callable[[str], None] = click.echo if verbose else (lambda _msg: None)
+    issues = cat.problems()
+    if issues:
+        raise DemoLoadError("demo catalogue is inconsistent: " + "; ".join(issues))
+    _check_upload_storage()
+    admin_password = _admin_password()
+
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    api = _Api(site_user)
+    report = _Report(echo)
+
+    echo("Loading the Satu Data NTT demo catalogue")
+    admin_existed = _load_users(api, report, admin_password)
+    _load_organizations(api, report)
+    _load_groups(api, report)
+    _load_datasets(api, report)
+
+    counts = report.as_dict()
+    echo(f"Done: created {counts['created']}, skipped {counts['skipped']} (already present)")
+    report.summary()
+    if admin_existed:
+        echo(f"Sysadmin login: {cat.ADMIN_USER} (account already existed; password unchanged)")
+    else:
+        echo(f"Sysadmin login: {cat.ADMIN_USER} / {admin_password}")
+    others = [u.name for u in cat.USERS if u.password and u.name != site_user]
+    echo(f"Other demo logins ({', '.join(others)}) use the password {cat.DEMO_PASSWORD}")
+    return counts
+
+
+# ---------------------------------------------------------------------------
+
+
+def _check_upload_storage() -> None:
+    """Fail early when CKAN would silently store no file (no storage configured)."""
+    if not tk.asbool(tk.config.get("ckan.uploads_enabled", True)):
+        raise DemoLoadError("ckan.uploads_enabled is false: the demo needs resource uploads")
+    probe = uploader.get_resource_uploader({})
+    # The legacy uploader has storage_path None without ckan.storage_path; the
+    # file-keeper one always has a storage; IUploader plugins are trusted.
+    if getattr(probe, "storage_path", "") is None or getattr(probe, "storage", "") is None:
+        raise DemoLoadError(
+            "no resource storage: set ckan.storage_path (or a 'resources' storage under "
+            "ckan.files.storages) so that the demo files can be uploaded"
+        )
+
+
+def _admin_password() -> str:
+    password = os.environ.get(ADMIN_PASSWORD_ENV) or DEFAULT_ADMIN_PASSWORD
+    if len(password) < 8:
+        raise DemoLoadError(f"{ADMIN_PASSWORD_ENV} must be at least 8 characters long")
+    return password
+
+
+def _load_users(api: _Api, report: _Report, admin_password: str) -> bool:
+    """Create the accounts; returns whether the sysadmin account already existed."""
+    admin_existed = False
+    for user in cat.USERS:
+        if user.name == api.user:
+            # CKAN names its internal site user after ckan.site_id; that account has
+            # no password, so the demo account cannot exist under this name.
+            report.skip("users", user.name, "name taken by the CKAN site user; set "
+                        "ckan.site_id to another value (e.g. satudata-ntt) to get this login")
+            continue
+        found = api.find("user_show", user.name)
+        if found is not None:
+            if user.sysadmin and not found.get("sysadmin"):
+                api("user_patch", {"id": found["id"], "sysadmin": True})
+                report.skip("users", user.name, "existed; made sysadmin")
+            else:
+                report.skip("users", user.name)
+            admin_existed = admin_existed or user.name == cat.ADMIN_USER
+            continue
+        api("user_create", {
+            "name": user.name,
+            "fullname": user.fullname,
+            "email": user.email,
+            "password": user.password or admin_password,
+            "about": user.about,
+            "sysadmin": user.sysadmin,
+        })
+        report.create("users", user.name)
+    return admin_existed
+
+
+def _load_organizations(api: _Api, report: _Report) -> None:
+    for org in cat.ORGANIZATIONS:
+        found = api.find("organization_show", org.name, include_users=True,
+                         include_datasets=False)
+        if found is None:
+            found = api("organization_create", {
+                "name": org.name,
+                "title": org.title,
+                "description": org.description,
+                "extras": [
+                    {"key": "singkatan", "value": org.short},
+                    {"key": "urusan_pemerintahan", "value": org.urusan},
+                    {"key": "kontak_email", "value": org.email},
+                ],
+            })
+            report.create("organizations", org.name)
+        else:
+            report.skip("organizations", org.name)
+        members = {u["name"] for u in found.get("users", [])}
+        for user in cat.USERS:
+            if user.organization != org.name or user.name == api.user:
+                continue
+            label = f"{user.name} ({user.capacity}) in {org.name}"
+            if user.name in members:  # keep whatever role it has now
+                report.skip("memberships", label)
+                continue
+            api("organization_member_create", {
+                "id": org.name, "username": user.name, "role": user.capacity,
+            })
+            report.create("memberships", label)
+
+
+def _load_groups(api: _Api, report: _Report) -> None:
+    for group in cat.GROUPS:
+        if api.find("group_show", group.name, include_datasets=False) is not None:
+            report.skip("groups", group.name)
+            continue
+        api("group_create", {
+            "name": group.name, "title": group.title, "description": group.description,
+        })
+        report.create("groups", group.name)
+
+
+def _dataset_dict(ds: cat.Dataset) -> dict[str, Any]:
+    org = ds.org
+    return {
+        "name": ds.name,
+        "title": ds.title,
+        "notes": ds.notes,
+        "owner_org": org.name,
+        "private": ds.private,
+        "license_id": ds.license_id,
+        "author": f"{org.short} Provinsi Nusa Tenggara Timur",
+        "author_email": org.email,
+        "maintainer": f"{org.unit}, {org.short}",
+        "maintainer_email": org.email,
+        "tags": [{"name": t} for t in ds.tags],
+        "groups": [{"name": g} for g in ds.groups],
+        "extras": [{"key": k, "value": v} for k, v in ds.extras().items()],
+    }
+
+
+def _load_datasets(api: _Api, report: _Report) -> None:
+    for ds in cat.DATASETS:
+        pkg = api.find("package_show", ds.name)
+        if pkg is None:
+            pkg = api("package_create", _dataset_dict(ds))
+            report.create("datasets", ds.name)
+        elif pkg.get("state") != "active":
+            # a deleted dataset still holds its name; leave it to a human
+            report.skip("datasets", ds.name, f"exists in state {pkg.get('state')}")
+            report.skipped["resources"] += len(ds.resources)
+            continue
+        else:
+            report.skip("datasets", ds.name)
+        present = {r.get("name") for r in pkg.get("resources", [])}
+        for res in ds.resources:
+            label = f"{ds.name}/{res.filename}"
+            if res.name in present:
+                report.skip("resources", label)
+                continue
+            _upload_resource(api, pkg["id"], res)
+            report.create("resources", label)
+
+
+def _upload_resource(api: _Api, package_id: str, res: cat.Resource) -> None:
+    """Upload one CSV through resource_create, the same path as the web form.
+
+    package_create does not store files of inline resources; resource_create
+    (via package_update) hands ``upload`` to the configured resource uploader.
+    """
+    try:
+        data = res.path.read_bytes()
+    except FileNotFoundError as err:
+        raise DemoLoadError(
+            f"missing {res.path}; regenerate with `python -m ckanext.walidata.demo.catalogue`"
+        ) from err
+    created = api("resource_create", {
+        "package_id": package_id,
+        "name": res.name,
+        "description": res.description,
+        "format": res.format,
+        "url": res.filename,
+        "url_type": "upload",
+        "upload": FileStorage(stream=io.BytesIO(data), filename=res.filename,
+                              content_type="text/csv"),
+    })
+    if created.get("url_type") != "upload":
+        raise DemoLoadError(f"{res.filename} was not stored as an upload: check the storage")
