@@ -52,6 +52,7 @@ serve:
 run: demo serve
 
 test: venv services
+	bash scripts/chromium.sh
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/$(TEST_DB) CKAN_REDIS_URL=$(REDIS_URL) \
 	  $(BIN)/python -m pytest $(PYTEST_ARGS)
 

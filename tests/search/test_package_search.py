@@ -57,6 +57,7 @@ def catalogue(module_db):
             notes="Produksi gabah kering giling per kecamatan.",
             tags=[{"name": "pertanian"}], license_id="odc-odbl",
             resources=[{"url": "http://data.example/padi.csv", "format": "CSV"},
+                       {"url": "http://data.example/padi-2.csv", "format": "CSV"},
                        {"url": "http://data.example/padi.xlsx", "format": "XLSX",
                         "description": "Rekap irigasi"}]),
         "anggaran": dataset(
@@ -90,7 +91,7 @@ def test_results_are_the_validated_dataset_dicts(catalogue):
     dataset = result["results"][0]
     shown = call_action("package_show", id="produksi-padi")
     assert dataset["id"] == shown["id"]
-    assert [r["format"] for r in dataset["resources"]] == ["CSV", "XLSX"]
+    assert [r["format"] for r in dataset["resources"]] == ["CSV", "CSV", "XLSX"]
     assert dataset["organization"]["name"] == "bappeda"
 
 
@@ -145,6 +146,7 @@ def test_facets_count_every_match_and_honour_limit_and_mincount(catalogue):
     facets = result["facets"]
     assert facets["tags"] == {"kesehatan": 2, "ibu": 1, "pertanian": 1, "tenaga-kesehatan": 1}
     assert facets["organization"] == {"dinas-kesehatan": 2, "bappeda": 1}
+    # Counted per dataset, as Solr does: produksi-padi has two CSV resources.
     assert facets["res_format"] == {"CSV": 2, "PDF": 1, "XLSX": 1}
     assert facets["license_id"] == {"cc-by": 2, "odc-odbl": 1}
     items = result["search_facets"]["organization"]["items"]

@@ -347,12 +347,14 @@ class SearchPlan:
         params = dict(self.compiler.params)
         params["facet_field"] = name
         params["facet_min"] = max(self.facet_mincount, 1)
+        # Solr counts documents, not values: a dataset with three CSV
+        # resources counts once for CSV.
         if name in sqlc.SCALAR_COLUMNS:
             values = f"(SELECT {sqlc.SCALAR_COLUMNS[name]}) AS f(v)"
         elif name in sqlc.ARRAY_COLUMNS:
-            values = f"unnest({sqlc.ARRAY_COLUMNS[name]}) AS f(v)"
+            values = f"(SELECT DISTINCT unnest({sqlc.ARRAY_COLUMNS[name]})) AS f(v)"
         else:
-            values = "walidata_values(doc -> :facet_field) AS f(v)"
+            values = "(SELECT DISTINCT walidata_values(doc -> :facet_field)) AS f(v)"
         limit = "" if self.facet_limit < 0 else f"LIMIT {int(self.facet_limit)}"
         rows = model.Session.execute(sa.text(
             f"SELECT v, count(*) AS n FROM {TABLE}, LATERAL {values} "
