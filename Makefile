@@ -29,6 +29,7 @@ help:
 
 # The virtualenv is rebuilt only when a requirements file changes.
 $(BIN)/.installed: requirements.txt dev-requirements.txt pyproject.toml
+	bash scripts/system-packages.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check pip==24.3.1 setuptools==75.6.0 wheel==0.45.1
 	$(BIN)/pip install -q --disable-pip-version-check -r dev-requirements.txt
