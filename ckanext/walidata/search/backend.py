@@ -305,14 +305,15 @@ class SearchPlan:
         results: list[Any] = []
         count = 0
         if self.rows:
+            # Rank and page on narrow rows; only the page's documents are read.
             page = model.Session.execute(sa.text(
-                f"SELECT id, name, doc, data_dict, validated_data_dict, score, "
-                f"count(*) OVER () AS total FROM ("
-                f"  SELECT *, {score} AS score FROM {TABLE} WHERE {self.condition}) m "
-                f"ORDER BY {self.order_by} LIMIT {int(self.rows)} OFFSET {int(self.start)}"),
-                params).mappings().all()
-            results = [self._result(row) for row in page]
-            count = page[0]["total"] if page else 0
+                f"SELECT id, {score} AS score, count(*) OVER () AS total FROM {TABLE} "
+                f"WHERE {self.condition} ORDER BY {self.order_by} "
+                f"LIMIT {int(self.rows)} OFFSET {int(self.start)}"), params).all()
+            if page:
+                count = page[0].total
+                results = self._documents([row.id for row in page],
+                                          {row.id: row.score for row in page})
         if not results:
             count = model.Session.execute(sa.text(
                 f"SELECT count(*) FROM {TABLE} WHERE {self.condition}"), params).scalar() or 0
@@ -321,6 +322,15 @@ class SearchPlan:
         if self.fields in (["id"], ["name"]):
             results = [r.get(self.fields[0]) for r in results]
         return count, results, facets
+
+    def _documents(self, ids: list[str], scores: dict[str, float]) -> list[dict[str, Any]]:
+        columns = ["id", "doc"] + [c for c in ("data_dict", "validated_data_dict")
+                                   if c in self.fields]
+        rows = model.Session.execute(sa.text(
+            f"SELECT {', '.join(columns)} FROM {TABLE} WHERE id = ANY(:ids)"),
+            {"ids": ids}).mappings().all()
+        by_id = {row["id"]: dict(row, score=scores[row["id"]]) for row in rows}
+        return [self._result(by_id[i]) for i in ids if i in by_id]
 
     def _result(self, row: Any) -> dict[str, Any]:
         doc = row["doc"]
