@@ -20,15 +20,28 @@ from typing import Any
 
 import ckan.lib.search as ckan_search
 import ckan.model as model
+import numpy as np
 import sqlalchemy as sa
 from ckan.common import asbool, config
 from ckan.lib.search.common import SearchError, SearchIndexError, SearchQueryError
 from ckan.lib.search.index import PackageSearchIndex
 from ckan.lib.search.query import VALID_SOLR_PARAMETERS, PackageSearchQuery
 
+from . import memory
 from . import sql as sqlc
 from .document import build_document
-from .syntax import QuerySyntaxError, parse_function, parse_lucene
+from .syntax import (
+    FIELD_NAME_RE,
+    Boolean,
+    DisMax,
+    MatchAll,
+    Node,
+    Occur,
+    QuerySyntaxError,
+    Term,
+    parse_function,
+    parse_lucene,
+)
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +105,7 @@ def index_row(doc: dict[str, Any]) -> dict[str, Any]:
         "text_c": _text_of(doc, WEIGHT_C),
         "text_d": _text_of(doc, other),
         "doc": json.dumps(stored, default=str),
+        "facet_terms": memory.document_terms(doc, memory_fields()),
         "data_dict": doc.get("data_dict"),
         "validated_data_dict": doc.get("validated_data_dict"),
     }
@@ -100,13 +114,14 @@ def index_row(doc: dict[str, Any]) -> dict[str, Any]:
 UPSERT_SQL = sa.text(f"""
     INSERT INTO {TABLE} (id, site_id, name, title_string, state, capacity, dataset_type,
         metadata_created, metadata_modified, permission_labels, minx, maxx, miny, maxy,
-        bbox_area, search_vector, doc, data_dict, validated_data_dict, indexed_at)
+        bbox_area, search_vector, doc, facet_terms, data_dict, validated_data_dict, indexed_at)
     VALUES (:id, :site_id, :name, :title_string, :state, :capacity, :dataset_type,
         CAST(:metadata_created AS timestamptz), CAST(:metadata_modified AS timestamptz),
         CAST(:permission_labels AS text[]), :minx, :maxx, :miny, :maxy, :bbox_area,
         setweight(walidata_tsvector(:text_a), 'A') || setweight(walidata_tsvector(:text_b), 'B')
         || setweight(walidata_tsvector(:text_c), 'C') || setweight(walidata_tsvector(:text_d), 'D'),
-        CAST(:doc AS jsonb), :data_dict, :validated_data_dict, now())
+        CAST(:doc AS jsonb), CAST(:facet_terms AS text[]), :data_dict, :validated_data_dict,
+        now())
     ON CONFLICT (id) DO UPDATE SET site_id = EXCLUDED.site_id, name = EXCLUDED.name,
         title_string = EXCLUDED.title_string, state = EXCLUDED.state,
         capacity = EXCLUDED.capacity, dataset_type = EXCLUDED.dataset_type,
@@ -115,7 +130,7 @@ UPSERT_SQL = sa.text(f"""
         permission_labels = EXCLUDED.permission_labels, minx = EXCLUDED.minx,
         maxx = EXCLUDED.maxx, miny = EXCLUDED.miny, maxy = EXCLUDED.maxy,
         bbox_area = EXCLUDED.bbox_area, search_vector = EXCLUDED.search_vector,
-        doc = EXCLUDED.doc, data_dict = EXCLUDED.data_dict,
+        doc = EXCLUDED.doc, facet_terms = EXCLUDED.facet_terms, data_dict = EXCLUDED.data_dict,
         validated_data_dict = EXCLUDED.validated_data_dict, indexed_at = now()
 """)
 
@@ -230,19 +245,28 @@ def _int(value: Any, name: str, default: int) -> int:
 
 
 class SearchPlan:
-    """One search: the compiled condition plus paging, sorting, fields and facets."""
+    """One search: the parsed query and filters, paging, sorting, fields and facets.
+
+    The same parsed nodes serve two engines: PostgreSQL (the compiled
+    condition, always right) and the in-memory term index (filters and facet
+    counts over large result sets, see ``memory.py``).
+    """
 
     def __init__(self) -> None:
         self.compiler = sqlc.Compiler()
+        self.query_node: Node | DisMax = MatchAll()
+        self.filter_nodes: list[Node] = []
         self.condition = "TRUE"
+        self.sort_keys: list[tuple[str, bool]] = []
         self.order_by = ""
+        self.boost_node: Any = None
+        self.boost = ""
         self.rows = DEFAULT_ROWS
         self.start = 0
         self.fields: list[str] = []
         self.facet_fields: list[str] = []
         self.facet_limit = 50
         self.facet_mincount = 1
-        self.boost = ""
 
     @classmethod
     def from_params(cls, query: dict[str, Any],
@@ -255,7 +279,7 @@ class SearchPlan:
             raise QuerySyntaxError("q must be a string")
         if q and q.lstrip().startswith("{!"):
             _check_local_params(q, allowed_parsers)
-        parts = [c.condition(sqlc.parse_query(q), score=True)]
+        plan.query_node = sqlc.parse_query(q)
         filters = []
         if query.get("fq"):
             filters.extend(query["fq"] if isinstance(query["fq"], list) else [query["fq"]])
@@ -265,27 +289,37 @@ class SearchPlan:
                 raise QuerySyntaxError("fq must be a string")
             if fq.lstrip().startswith("{!"):
                 _check_local_params(fq, allowed_parsers)
-            parts.append(c.condition(parse_lucene(fq)))
-        parts.append(f"site_id = {c.bind(config.get('ckan.site_id'))}")
-        if not any("+state:" in f for f in filters if isinstance(f, str)):
-            parts.append("state = 'active'")
+            plan.filter_nodes.append(parse_lucene(fq))
+        plan.filter_nodes.append(Term("site_id", config.get("ckan.site_id")))
+        if not any("+state:" in f for f in filters):
+            plan.filter_nodes.append(Term("state", "active"))
         if permission_labels is not None:
-            parts.append(f"permission_labels && CAST({c.bind(list(permission_labels))} AS text[])")
+            plan.filter_nodes.append(Boolean(tuple(
+                (Occur.SHOULD, Term("permission_labels", label)) for label in permission_labels))
+                if permission_labels else Boolean(((Occur.MUST_NOT, MatchAll()),)))
+        parts = [c.condition(plan.query_node, score=True)]
+        parts.extend(c.condition(node) for node in plan.filter_nodes)
         plan.condition = " AND ".join(parts)
         if query.get("bf"):
-            plan.boost = " + " + c.function(parse_function(str(query["bf"])))
+            plan.boost_node = parse_function(str(query["bf"]))
+            plan.boost = " + " + c.function(plan.boost_node)
 
         plan.rows = max(0, _int(query.get("rows"), "rows", DEFAULT_ROWS))
         plan.start = max(0, _int(query.get("start"), "start", 0))
         try:
-            plan.order_by = sqlc.compile_sort(
-                query.get("sort") or "score desc, metadata_modified desc", c)
+            plan.sort_keys = sqlc.parse_sort(
+                query.get("sort") or "score desc, metadata_modified desc")
         except QuerySyntaxError as error:
             raise InvalidParameter(str(error)) from error
+        scored = bool(c.scoring_queries or plan.boost)
+        plan.order_by = sqlc.compile_sort(plan.sort_keys, c, scored=scored)
         fl = query.get("fl") or "name"
         plan.fields = [f for f in str(fl).replace(",", " ").split() if f]
         if asbool(query.get("facet", "true")):
             plan.facet_fields = _as_list(query.get("facet.field"))
+        for name in plan.facet_fields:
+            if not FIELD_NAME_RE.match(name):
+                raise InvalidParameter(f"cannot facet on {name!r}")
         plan.facet_limit = _int(query.get("facet.limit"), "facet.limit",
                                 config.get("search.facets.limit"))
         plan.facet_mincount = _int(query.get("facet.mincount"), "facet.mincount", 1)
@@ -300,39 +334,83 @@ class SearchPlan:
             raise QuerySyntaxError(str(error.orig).split("\n")[0]) from error
 
     def _execute(self) -> tuple[int, list[Any], dict[str, dict[str, int]]]:
-        params = self.compiler.params
-        score = self.compiler.rank_expression() + self.boost
+        fields_in_memory = memory_fields()
+        index = memory.CACHE.current(model.Session.get_bind())
+        mask = None
+        if not isinstance(self.query_node, DisMax):
+            everything = Boolean(tuple((Occur.MUST, n)
+                                       for n in [self.query_node, *self.filter_nodes]))
+            mask = index.evaluate(everything, fields_in_memory)
+        in_memory = mask is not None
+        memory_facets = [f for f in self.facet_fields if f in fields_in_memory]
+        if mask is None and memory_facets:
+            mask = self._mask_from_postgres(index)
+
         results: list[Any] = []
-        count = 0
-        if self.rows:
-            # Rank and page on narrow rows; only the page's documents are read.
-            page = model.Session.execute(sa.text(
-                f"SELECT id, {score} AS score, count(*) OVER () AS total FROM {TABLE} "
-                f"WHERE {self.condition} ORDER BY {self.order_by} "
-                f"LIMIT {int(self.rows)} OFFSET {int(self.start)}"), params).all()
-            if page:
-                count = page[0].total
-                results = self._documents([row.id for row in page],
-                                          {row.id: row.score for row in page})
-        if not results:
+        count = int(mask.sum()) if mask is not None else None
+        if self.rows and in_memory and all(k in memory.SORTABLE for k, _ in self.sort_keys):
+            score = None
+            if self.boost_node is not None:
+                score = 1.0 + index.function(self.boost_node)
+            docnums = index.top(mask, self.sort_keys, score, self.start, self.rows)
+            results = self._documents("docnum", docnums)
+        elif self.rows:
+            results, total = self._page_from_postgres()
+            count = total if count is None else count
+        if count is None:
             count = model.Session.execute(sa.text(
-                f"SELECT count(*) FROM {TABLE} WHERE {self.condition}"), params).scalar() or 0
-        facets = {name: self._facet(name) for name in self.facet_fields} if count else {
-            name: {} for name in self.facet_fields}
+                f"SELECT count(*) FROM {TABLE} WHERE {self.condition}"),
+                self.compiler.params).scalar() or 0
+
+        facets: dict[str, dict[str, int]] = {}
+        if memory_facets:
+            facets.update(index.facet_counts(mask, memory_facets, self.facet_limit,
+                                             self.facet_mincount))
+        for name in self.facet_fields:
+            if name not in facets:
+                facets[name] = self._facet_from_postgres(name) if count else {}
         if self.fields in (["id"], ["name"]):
             results = [r.get(self.fields[0]) for r in results]
         return count, results, facets
 
-    def _documents(self, ids: list[str], scores: dict[str, float]) -> list[dict[str, Any]]:
-        columns = ["id", "doc"] + [c for c in ("data_dict", "validated_data_dict")
-                                   if c in self.fields]
-        rows = model.Session.execute(sa.text(
-            f"SELECT {', '.join(columns)} FROM {TABLE} WHERE id = ANY(:ids)"),
-            {"ids": ids}).mappings().all()
-        by_id = {row["id"]: dict(row, score=scores[row["id"]]) for row in rows}
-        return [self._result(by_id[i]) for i in ids if i in by_id]
+    def _mask_from_postgres(self, index: memory.TermIndex) -> np.ndarray:
+        """The matching documents as a mask over the term index's document numbers."""
+        listed = model.Session.execute(sa.text(
+            f"SELECT string_agg(docnum::text, ',') FROM {TABLE} WHERE {self.condition}"),
+            self.compiler.params).scalar()
+        alive = index.arrays.alive
+        mask = np.zeros(alive.shape, dtype=bool)
+        if listed:
+            docnums = np.array(listed.split(","), dtype=np.int64)
+            mask[docnums[docnums < alive.size]] = True
+        return mask & alive
 
-    def _result(self, row: Any) -> dict[str, Any]:
+    def _page_from_postgres(self) -> tuple[list[dict[str, Any]], int | None]:
+        score = self.compiler.rank_expression() + self.boost
+        page = model.Session.execute(sa.text(
+            f"SELECT id, {score} AS score, count(*) OVER () AS total FROM {TABLE} "
+            f"WHERE {self.condition} ORDER BY {self.order_by} "
+            f"LIMIT {int(self.rows)} OFFSET {int(self.start)}"), self.compiler.params).all()
+        if not page:
+            return [], None
+        scores = {row.id: row.score for row in page}
+        return self._documents("id", [row.id for row in page], scores), page[0].total
+
+    def _documents(self, key: str, keys: list[Any],
+                   scores: dict[str, float] | None = None) -> list[dict[str, Any]]:
+        """The result dicts of one page, in the page's order."""
+        if not keys:
+            return []
+        columns = ["id", "docnum", "doc"] + [c for c in ("data_dict", "validated_data_dict")
+                                             if c in self.fields]
+        rows = model.Session.execute(sa.text(
+            f"SELECT {', '.join(columns)} FROM {TABLE} WHERE {key} = ANY(:keys)"),
+            {"keys": keys}).mappings().all()
+        by_key = {row[key]: row for row in rows}
+        return [self._result(by_key[k], (scores or {}).get(by_key[k]["id"], 1.0))
+                for k in keys if k in by_key]
+
+    def _result(self, row: Any, score: float) -> dict[str, Any]:
         doc = row["doc"]
         out: dict[str, Any] = {}
         wanted = self.fields
@@ -343,7 +421,7 @@ class SearchPlan:
             if name in ("data_dict", "validated_data_dict"):
                 out[name] = row[name]
             elif name == "score":
-                out[name] = float(row["score"])
+                out[name] = float(score)
             elif name in doc:
                 out[name] = doc[name]
         extras = {k[len("extras_"):]: out.pop(k) for k in list(out) if k.startswith("extras_")}
@@ -351,18 +429,14 @@ class SearchPlan:
             out["extras"] = extras
         return out
 
-    def _facet(self, name: str) -> dict[str, int]:
-        if not sqlc.syntax.FIELD_NAME_RE.match(name):
-            raise InvalidParameter(f"cannot facet on {name!r}")
-        params = dict(self.compiler.params)
-        params["facet_field"] = name
-        params["facet_min"] = max(self.facet_mincount, 1)
+    def _facet_from_postgres(self, name: str) -> dict[str, int]:
+        """Facet counts of a field outside the term index, counted in SQL."""
+        params = dict(self.compiler.params, facet_field=name,
+                      facet_min=max(self.facet_mincount, 1))
         # Solr counts documents, not values: a dataset with three CSV
         # resources counts once for CSV.
         if name in sqlc.SCALAR_COLUMNS:
             values = f"(SELECT {sqlc.SCALAR_COLUMNS[name]}) AS f(v)"
-        elif name in sqlc.ARRAY_COLUMNS:
-            values = f"(SELECT DISTINCT unnest({sqlc.ARRAY_COLUMNS[name]})) AS f(v)"
         else:
             values = "(SELECT DISTINCT walidata_values(doc -> :facet_field)) AS f(v)"
         limit = "" if self.facet_limit < 0 else f"LIMIT {int(self.facet_limit)}"
@@ -371,6 +445,12 @@ class SearchPlan:
             f"WHERE {self.condition} AND v IS NOT NULL GROUP BY v "
             f"HAVING count(*) >= :facet_min ORDER BY n DESC, v COLLATE \"C\" {limit}"), params)
         return {str(v): int(n) for v, n in rows}
+
+
+def memory_fields() -> tuple[str, ...]:
+    """Fields kept in the in-memory term index: the filter fields and the facet fields."""
+    configured = config.get("ckanext.walidata.search.facet_fields") or []
+    return tuple(dict.fromkeys([*memory.FILTER_FIELDS, *configured]))
 
 
 def _check_local_params(text: str, allowed: list[str]) -> None:

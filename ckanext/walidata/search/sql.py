@@ -201,7 +201,7 @@ class Compiler:
             return f"({NUMBER_COLUMNS[field_name]} = ANY(CAST({self.bind(numbers)} AS float8[])))"
         checks = []
         for value in values:
-            for candidate in _json_candidates(value):
+            for candidate in json_candidates(value):
                 for shape in (candidate, [candidate]):
                     doc = json.dumps({field_name: shape})
                     checks.append(f"doc @> CAST({self.bind(doc)} AS jsonb)")
@@ -271,9 +271,10 @@ class Compiler:
         if isinstance(node, Number):
             return f"CAST({self.bind(node.value)} AS float8)"
         if isinstance(node, FieldValue):
+            # Solr's function queries read a missing value as 0.
             if node.field in NUMBER_COLUMNS:
-                return NUMBER_COLUMNS[node.field]
-            return f"walidata_number(doc ->> {self.bind(node.field)})"
+                return f"coalesce({NUMBER_COLUMNS[node.field]}, 0)"
+            return f"coalesce(walidata_number(doc ->> {self.bind(node.field)}), 0)"
         if isinstance(node, Function):
             args = [self.function(a) for a in node.args]
             if node.name == "div":
@@ -316,7 +317,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _json_candidates(value: str) -> list[Any]:
+def json_candidates(value: str) -> list[Any]:
     """The JSON values a Solr string field would match for ``value``."""
     candidates: list[Any] = [value]
     if value in ("true", "false"):
@@ -388,16 +389,29 @@ def _round_date(moment: dt.datetime, unit: str) -> dt.datetime:
 SORT_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s+(asc|desc)\s*$", re.I)
 
 
-def compile_sort(sort: str, compiler: Compiler) -> str:
-    """``score desc, metadata_modified desc`` to an ORDER BY list (NULLs last, as Solr)."""
+def parse_sort(sort: str) -> list[tuple[str, bool]]:
+    """``score desc, metadata_modified desc`` as (field, descending) pairs."""
     keys = []
-    for part in (sort or "score desc, metadata_modified desc").split(","):
+    for part in sort.split(","):
         m = SORT_RE.match(part)
         if not m:
             raise QuerySyntaxError(f'invalid "sort" parameter: {part.strip()!r}; '
                                    'use "field asc" or "field desc"')
-        name, direction = m.group(1), m.group(2).upper()
+        keys.append((m.group(1), m.group(2).lower() == "desc"))
+    return keys
+
+
+def compile_sort(keys: list[tuple[str, bool]], compiler: Compiler, scored: bool = True) -> str:
+    """An ORDER BY list: NULLs last (as Solr), ties broken by document number.
+
+    Without text terms or boosts every score is the same, so ``score`` is left
+    out and an index on the next key can serve the order.
+    """
+    parts = []
+    for name, descending in keys:
         if name == "score":
+            if not scored:
+                continue
             expression = "score"
         elif name in SCALAR_COLUMNS:
             expression = f'{SCALAR_COLUMNS[name]} COLLATE "C"'
@@ -407,9 +421,9 @@ def compile_sort(sort: str, compiler: Compiler) -> str:
             expression = 'title_string COLLATE "C"'
         else:
             expression = f'(doc -> {compiler.bind(name)} ->> 0) COLLATE "C"'
-        keys.append(f"{expression} {direction} NULLS LAST")
-    keys.append("id ASC")
-    return ", ".join(keys)
+        parts.append(f"{expression} {'DESC' if descending else 'ASC'} NULLS LAST")
+    parts.append("docnum ASC")
+    return ", ".join(parts)
 
 
 def parse_query(q: str | None) -> Node | DisMax:
