@@ -60,6 +60,16 @@ def upgrade():
             RETURN NEW;
         END $$;
 
+        -- Terms of the documents indexed before this revision, for the default
+        -- fields (ckanext.walidata.search.facet_fields); a rebuild redoes them.
+        UPDATE walidata_search_doc SET facet_terms = ARRAY(
+            SELECT DISTINCT f || E'\\x1f' || v
+            FROM unnest(ARRAY['site_id', 'state', 'capacity', 'dataset_type',
+                              'permission_labels', 'organization', 'groups', 'tags',
+                              'res_format', 'license_id']) AS f,
+                 walidata_values(doc -> f) AS v
+            WHERE v IS NOT NULL AND v <> '');
+
         CREATE TRIGGER walidata_search_track_write BEFORE INSERT OR UPDATE
             ON walidata_search_doc FOR EACH ROW EXECUTE FUNCTION walidata_search_track();
         CREATE TRIGGER walidata_search_track_delete AFTER DELETE
