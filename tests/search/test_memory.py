@@ -90,7 +90,7 @@ def test_pure_exclusions_count_only_indexed_documents(catalogue):
 # Last: it empties the index of this module.
 def test_a_cleared_index_is_reloaded(catalogue, reset_index):
     assert index().docs
-    model.Session.execute(sa.text("TRUNCATE walidata_search_doc"))
+    model.Session.execute(sa.text("TRUNCATE walidata_search_doc CASCADE"))
     model.Session.commit()
     assert not index().docs
     call_action("package_search", rows=0)  # still answers on an empty index

@@ -111,27 +111,38 @@ def index_row(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+RANK_NOTES_CHARS = 300
 UPSERT_SQL = sa.text(f"""
-    INSERT INTO {TABLE} (id, site_id, name, title_string, state, capacity, dataset_type,
-        metadata_created, metadata_modified, permission_labels, minx, maxx, miny, maxy,
-        bbox_area, search_vector, doc, facet_terms, data_dict, validated_data_dict, indexed_at)
-    VALUES (:id, :site_id, :name, :title_string, :state, :capacity, :dataset_type,
-        CAST(:metadata_created AS timestamptz), CAST(:metadata_modified AS timestamptz),
-        CAST(:permission_labels AS text[]), :minx, :maxx, :miny, :maxy, :bbox_area,
+    WITH written AS (
+        INSERT INTO {TABLE} (id, site_id, name, title_string, state, capacity, dataset_type,
+            metadata_created, metadata_modified, permission_labels, minx, maxx, miny, maxy,
+            bbox_area, doc, facet_terms, data_dict, validated_data_dict, indexed_at)
+        VALUES (:id, :site_id, :name, :title_string, :state, :capacity, :dataset_type,
+            CAST(:metadata_created AS timestamptz), CAST(:metadata_modified AS timestamptz),
+            CAST(:permission_labels AS text[]), :minx, :maxx, :miny, :maxy, :bbox_area,
+            CAST(:doc AS jsonb), CAST(:facet_terms AS text[]), :data_dict,
+            :validated_data_dict, now())
+        ON CONFLICT (id) DO UPDATE SET site_id = EXCLUDED.site_id, name = EXCLUDED.name,
+            title_string = EXCLUDED.title_string, state = EXCLUDED.state,
+            capacity = EXCLUDED.capacity, dataset_type = EXCLUDED.dataset_type,
+            metadata_created = EXCLUDED.metadata_created,
+            metadata_modified = EXCLUDED.metadata_modified,
+            permission_labels = EXCLUDED.permission_labels, minx = EXCLUDED.minx,
+            maxx = EXCLUDED.maxx, miny = EXCLUDED.miny, maxy = EXCLUDED.maxy,
+            bbox_area = EXCLUDED.bbox_area, doc = EXCLUDED.doc,
+            facet_terms = EXCLUDED.facet_terms, data_dict = EXCLUDED.data_dict,
+            validated_data_dict = EXCLUDED.validated_data_dict, indexed_at = now()
+        RETURNING docnum
+    )
+    INSERT INTO {sqlc.TEXT_TABLE} (docnum, search_vector, rank_vector)
+    SELECT docnum,
         setweight(walidata_tsvector(:text_a), 'A') || setweight(walidata_tsvector(:text_b), 'B')
         || setweight(walidata_tsvector(:text_c), 'C') || setweight(walidata_tsvector(:text_d), 'D'),
-        CAST(:doc AS jsonb), CAST(:facet_terms AS text[]), :data_dict, :validated_data_dict,
-        now())
-    ON CONFLICT (id) DO UPDATE SET site_id = EXCLUDED.site_id, name = EXCLUDED.name,
-        title_string = EXCLUDED.title_string, state = EXCLUDED.state,
-        capacity = EXCLUDED.capacity, dataset_type = EXCLUDED.dataset_type,
-        metadata_created = EXCLUDED.metadata_created,
-        metadata_modified = EXCLUDED.metadata_modified,
-        permission_labels = EXCLUDED.permission_labels, minx = EXCLUDED.minx,
-        maxx = EXCLUDED.maxx, miny = EXCLUDED.miny, maxy = EXCLUDED.maxy,
-        bbox_area = EXCLUDED.bbox_area, search_vector = EXCLUDED.search_vector,
-        doc = EXCLUDED.doc, facet_terms = EXCLUDED.facet_terms, data_dict = EXCLUDED.data_dict,
-        validated_data_dict = EXCLUDED.validated_data_dict, indexed_at = now()
+        setweight(walidata_tsvector(:text_a), 'A') || setweight(walidata_tsvector(:text_b), 'B')
+        || setweight(walidata_tsvector(left(:text_c, {RANK_NOTES_CHARS})), 'C')
+    FROM written
+    ON CONFLICT (docnum) DO UPDATE SET search_vector = EXCLUDED.search_vector,
+        rank_vector = EXCLUDED.rank_vector
 """)
 
 
@@ -336,11 +347,7 @@ class SearchPlan:
     def _execute(self) -> tuple[int, list[Any], dict[str, dict[str, int]]]:
         fields_in_memory = memory_fields()
         index = memory.CACHE.current(model.Session.get_bind())
-        mask = None
-        if not isinstance(self.query_node, DisMax):
-            everything = Boolean(tuple((Occur.MUST, n)
-                                       for n in [self.query_node, *self.filter_nodes]))
-            mask = index.evaluate(everything, fields_in_memory)
+        mask, score = self._match_in_memory(index, fields_in_memory)
         in_memory = mask is not None
         memory_facets = [f for f in self.facet_fields if f in fields_in_memory]
         if mask is None and memory_facets:
@@ -349,11 +356,9 @@ class SearchPlan:
         results: list[Any] = []
         count = int(mask.sum()) if mask is not None else None
         if self.rows and in_memory and all(k in memory.SORTABLE for k, _ in self.sort_keys):
-            score = None
-            if self.boost_node is not None:
-                score = 1.0 + index.function(self.boost_node)
             docnums = index.top(mask, self.sort_keys, score, self.start, self.rows)
-            results = self._documents("docnum", docnums)
+            scores = None if score is None else {d: float(score[d]) for d in docnums}
+            results = self._documents("docnum", docnums, scores)
         elif self.rows:
             results, total = self._page_from_postgres()
             count = total if count is None else count
@@ -372,6 +377,50 @@ class SearchPlan:
         if self.fields in (["id"], ["name"]):
             results = [r.get(self.fields[0]) for r in results]
         return count, results, facets
+
+    def _match_in_memory(self, index: memory.TermIndex, fields_in_memory: tuple[str, ...]
+                         ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Matches and scores without the wide table, when the query allows it.
+
+        Filters come from the term index; a plain-text query (dismax) from
+        the narrow text table, one row per match with its rank.
+        """
+        filters = Boolean(tuple((Occur.MUST, node) for node in self.filter_nodes))
+        mask = index.evaluate(filters, fields_in_memory)
+        if mask is None:
+            return None, None
+        score = None
+        if isinstance(self.query_node, DisMax):
+            text_mask, score = self._text_matches(index)
+            mask &= text_mask
+        else:
+            query_mask = index.evaluate(self.query_node, fields_in_memory)
+            if query_mask is None:
+                return None, None
+            mask &= query_mask
+        if self.boost_node is not None:
+            boost = index.function(self.boost_node)
+            if boost is None:
+                return None, None
+            score = (1.0 if score is None else score) + boost
+        return mask, score
+
+    def _text_matches(self, index: memory.TermIndex) -> tuple[np.ndarray, np.ndarray]:
+        compiler = sqlc.Compiler()
+        condition = compiler.dismax_text_condition(self.query_node, score=True)
+        listed = model.Session.execute(sa.text(
+            f"SELECT string_agg(docnum || ':' || {compiler.rank_of('rank_vector')}, ',') "
+            f"FROM {sqlc.TEXT_TABLE} WHERE {condition}"), compiler.params).scalar()
+        size = index.arrays.size
+        mask = np.zeros(size, dtype=bool)
+        score = np.full(size, np.nan)
+        if listed:
+            pairs = np.array(listed.replace(":", ",").split(","), dtype=np.float64)
+            docnums, ranks = pairs[0::2].astype(np.int64), pairs[1::2]
+            known = docnums < size
+            mask[docnums[known]] = True
+            score[docnums[known]] = ranks[known]
+        return mask, score
 
     def _mask_from_postgres(self, index: memory.TermIndex) -> np.ndarray:
         """The matching documents as a mask over the term index's document numbers."""
@@ -397,7 +446,7 @@ class SearchPlan:
         return self._documents("id", [row.id for row in page], scores), page[0].total
 
     def _documents(self, key: str, keys: list[Any],
-                   scores: dict[str, float] | None = None) -> list[dict[str, Any]]:
+                   scores: dict[Any, float] | None = None) -> list[dict[str, Any]]:
         """The result dicts of one page, in the page's order."""
         if not keys:
             return []
@@ -407,8 +456,7 @@ class SearchPlan:
             f"SELECT {', '.join(columns)} FROM {TABLE} WHERE {key} = ANY(:keys)"),
             {"keys": keys}).mappings().all()
         by_key = {row[key]: row for row in rows}
-        return [self._result(by_key[k], (scores or {}).get(by_key[k]["id"], 1.0))
-                for k in keys if k in by_key]
+        return [self._result(by_key[k], (scores or {}).get(k, 1.0)) for k in keys if k in by_key]
 
     def _result(self, row: Any, score: float) -> dict[str, Any]:
         doc = row["doc"]

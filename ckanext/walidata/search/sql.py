@@ -34,6 +34,7 @@ from .syntax import (
 )
 
 TABLE = "walidata_search_doc"
+TEXT_TABLE = "walidata_search_text"
 
 # Fields stored in their own column (the hot filters and sort keys).
 SCALAR_COLUMNS = {
@@ -100,8 +101,18 @@ class Compiler:
         """The relevance score: 1.0 for a query without text terms (as Solr's *:*)."""
         if not self.scoring_queries:
             return "1.0"
-        query = " || ".join(self.scoring_queries)
-        return f"ts_rank_cd('{SCORE_WEIGHTS}', search_vector, {query})"
+        return (f"(SELECT {self.rank_of('t.rank_vector')} FROM {TEXT_TABLE} t "
+                f"WHERE t.docnum = {TABLE}.docnum)")
+
+    def rank_of(self, vector: str) -> str:
+        """ts_rank of a vector against every text term of the query."""
+        query = " || ".join(self.scoring_queries) if self.scoring_queries else "NULL::tsquery"
+        return f"ts_rank('{SCORE_WEIGHTS}', {vector}, {query})"
+
+    @staticmethod
+    def with_text(condition: str) -> str:
+        """Documents whose text vector meets ``condition`` (which reads ``search_vector``)."""
+        return f"docnum IN (SELECT docnum FROM {TEXT_TABLE} WHERE {condition})"
 
     # -- text analysis ----------------------------------------------------------
 
@@ -128,9 +139,9 @@ class Compiler:
         if score:
             self.scoring_queries.append(q)
         if term.field in (None, "text"):
-            return f"search_vector @@ {q}"
+            return self.with_text(f"search_vector @@ {q}")
         # Narrow with the indexed vector first, then check the one field.
-        return (f"(search_vector @@ {q} AND "
+        return (f"({self.with_text(f'search_vector @@ {q}')} AND "
                 f"walidata_tsvector(doc ->> {self.bind(term.field)}) @@ {q})")
 
     # -- nodes -------------------------------------------------------------------
@@ -297,7 +308,13 @@ class Compiler:
     # -- dismax ----------------------------------------------------------------
 
     def _dismax(self, node: DisMax, score: bool) -> str:
-        parts = [self._text_match(t, score) for t in node.must]
+        return self.with_text(self.dismax_text_condition(node, score))
+
+    def dismax_text_condition(self, node: DisMax, score: bool) -> str:
+        """The dismax query as a condition on ``search_vector`` of the text table."""
+        parts = [f"search_vector @@ {self.tsquery(t)}" for t in node.must]
+        if score:
+            self.scoring_queries.extend(self.tsquery(t) for t in node.must)
         if node.should:
             queries = [self.tsquery(t) for t in node.should]
             if score:
