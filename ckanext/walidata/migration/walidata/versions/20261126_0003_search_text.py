@@ -36,6 +36,9 @@ def upgrade():
         CREATE INDEX walidata_search_text_vector ON walidata_search_text
             USING gin (search_vector);
         ALTER TABLE walidata_search_doc DROP COLUMN search_vector;
+        -- A dataset has a handful of values per field, not the 1000 rows the
+        -- planner assumes for a set-returning function.
+        ALTER FUNCTION walidata_values(jsonb) ROWS 4;
     """)
 
 
@@ -50,4 +53,5 @@ def downgrade():
         CREATE INDEX walidata_search_doc_vector ON walidata_search_doc
             USING gin (search_vector);
         DROP TABLE walidata_search_text;
+        ALTER FUNCTION walidata_values(jsonb) ROWS 1000;
     """)
