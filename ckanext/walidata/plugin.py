@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -11,18 +12,29 @@ import yaml
 from ckan.config.declaration import Declaration, Key
 from ckan.config.declaration.option import Flag
 from ckan.exceptions import CkanConfigurationException
+from ckan.lib.plugins import DefaultTranslation
 
-from . import cli
+from . import cli, completeness, helpers
+from .logic import action, auth, validators
 from .search import backend
+from .views import get_blueprints
 
 HERE = os.path.dirname(__file__)
 
 
-class WalidataPlugin(p.SingletonPlugin):
-    """The Satu Data portal: templates, translations and the ``ckan walidata`` commands."""
+class WalidataPlugin(p.SingletonPlugin, DefaultTranslation):
+    """The Satu Data portal: SDI schemas, reference codes, completeness score, commands."""
 
     p.implements(p.IConfigurer)
     p.implements(p.IClick)
+    p.implements(p.IValidators)
+    p.implements(p.ITemplateHelpers)
+    p.implements(p.IActions)
+    p.implements(p.IAuthFunctions)
+    p.implements(p.IBlueprint)
+    p.implements(p.IFacets, inherit=True)
+    p.implements(p.IPackageController, inherit=True)
+    p.implements(p.ITranslation)
 
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
@@ -30,6 +42,45 @@ class WalidataPlugin(p.SingletonPlugin):
 
     def get_commands(self) -> list:
         return cli.get_commands()
+
+    def get_validators(self) -> dict[str, Any]:
+        return validators.get_validators()
+
+    def get_helpers(self) -> dict[str, Any]:
+        return helpers.get_helpers()
+
+    def get_actions(self) -> dict[str, Any]:
+        return action.get_actions()
+
+    def get_auth_functions(self) -> dict[str, Any]:
+        return auth.get_auth_functions()
+
+    def get_blueprint(self) -> list:
+        return get_blueprints()
+
+    def dataset_facets(self, facets_dict: dict, package_type: str) -> dict:
+        return helpers.add_sdi_facets(facets_dict)
+
+    def organization_facets(self, facets_dict: dict, organization_type: str,
+                            package_type: str | None) -> dict:
+        return helpers.add_sdi_facets(facets_dict)
+
+    def group_facets(self, facets_dict: dict, group_type: str,
+                     package_type: str | None) -> dict:
+        return helpers.add_sdi_facets(facets_dict)
+
+    def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        """Index the completeness score (searchable, sortable, facetable in bands)."""
+        dataset = json.loads(pkg_dict.get("validated_data_dict") or "{}")
+        result = helpers.walidata_completeness(dataset)
+        pkg_dict["completeness_score"] = result.score
+        pkg_dict["completeness_band"] = completeness.band_of(result.score)
+        return pkg_dict
+
+    def after_dataset_search(self, search_results: dict[str, Any],
+                             search_params: dict[str, Any]) -> dict[str, Any]:
+        helpers.name_reference_facets(search_results.get("search_facets") or {})
+        return search_results
 
 
 class WalidataSearchPlugin(p.SingletonPlugin):

@@ -59,6 +59,8 @@ TEXT_FIELDS = {
 }
 TEXT_PREFIXES = ("extras_", "res_extras_")
 NGRAM_FIELDS = {"name_ngram": "name", "title_ngram": "title"}
+# Fields sorted as numbers (Solr would index them as ints).
+NUMERIC_SORT_FIELDS = {"completeness_score", "num_resources", "num_tags"}
 
 NUMERIC_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 DATE_MATH_RE = re.compile(
@@ -436,6 +438,8 @@ def compile_sort(keys: list[tuple[str, bool]], compiler: Compiler, scored: bool 
             expression = DATE_COLUMNS.get(name) or NUMBER_COLUMNS[name]
         elif name == "title":
             expression = 'title_string COLLATE "C"'
+        elif name in NUMERIC_SORT_FIELDS:
+            expression = f"walidata_number(doc ->> {compiler.bind(name)})"
         else:
             expression = f'(doc -> {compiler.bind(name)} ->> 0) COLLATE "C"'
         parts.append(f"{expression} {'DESC' if descending else 'ASC'} NULLS LAST")

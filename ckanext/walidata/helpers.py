@@ -1,0 +1,92 @@
+"""Template helpers of ckanext-walidata."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.scheming.helpers import scheming_get_dataset_schema
+
+from . import completeness, reference
+
+
+def walidata_completeness(dataset: dict[str, Any]) -> completeness.Completeness:
+    """The completeness score of a dataset, with what is missing."""
+    return completeness.measure(dataset, dataset_schema(dataset.get("type", "dataset")),
+                                is_reference_code)
+
+
+COMMON_BLOCK_TYPE = "pendukung"
+
+
+def dataset_schema(dataset_type: str) -> dict[str, Any]:
+    """The scheming schema of a type; stock datasets are measured against the SDI common block.
+
+    ``pendukung`` has no required field beyond the common block, so it stands for it.
+    """
+    return (scheming_get_dataset_schema(dataset_type)
+            or scheming_get_dataset_schema(COMMON_BLOCK_TYPE) or {})
+
+
+def is_reference_code(scheme: str, code: str) -> bool:
+    return reference.validate_code(reference.normalise_code(code, scheme), scheme) is None
+
+
+def walidata_reference_name(code: str | None, scheme: str = "wilayah") -> str:
+    """``53.71 — Kota Kupang``: the code with its name, wherever a code is shown."""
+    return reference.display_name(code, scheme)
+
+
+def walidata_organization_completeness(organization: str) -> dict[str, Any]:
+    """Average score and bands of an OPD's datasets that the current user may see."""
+    result = tk.get_action("package_search")({}, {
+        "fq": f'organization:"{organization}"', "rows": 1000, "include_private": True,
+        "fl": "completeness_score", "facet.field": '["completeness_band"]'})
+    scores = [int(r["completeness_score"]) for r in result["results"]
+              if str(r.get("completeness_score", "")).isdigit()]
+    return {
+        "count": result["count"],
+        "average": round(sum(scores) / len(scores)) if scores else None,
+        "bands": result["facets"].get("completeness_band", {}),
+    }
+
+
+SDI_FACETS = (
+    ("dataset_type", {"id": "Kelompok data", "en": "Data group"}),
+    ("urusan", {"id": "Urusan pemerintahan", "en": "Government affair"}),
+    ("frekuensi", {"id": "Frekuensi pemutakhiran", "en": "Update frequency"}),
+    ("tingkat_penyajian", {"id": "Tingkat penyajian", "en": "Level of presentation"}),
+    ("completeness_band", {"id": "Kelengkapan metadata", "en": "Metadata completeness"}),
+)
+DATASET_TYPE_LABELS = {
+    "statistik": {"id": "Statistik sektoral", "en": "Sectoral statistics"},
+    "geospasial": {"id": "Geospasial", "en": "Geospatial"},
+    "keuangan": {"id": "Keuangan", "en": "Finance"},
+    "pendukung": {"id": "Pendukung lainnya", "en": "Other supporting data"},
+    "dataset": {"id": "Belum dikelompokkan", "en": "Not yet grouped"},
+}
+
+
+def add_sdi_facets(facets_dict: dict[str, Any]) -> dict[str, Any]:
+    """The search page's facets plus the Satu Data ones, labelled in the user's language."""
+    for name, label in SDI_FACETS:
+        facets_dict[name] = tk.h.scheming_language_text(label)
+    return facets_dict
+
+
+def name_reference_facets(search_facets: dict[str, Any]) -> None:
+    """Facet items of codes and types show names, not bare codes."""
+    for item in search_facets.get("urusan", {}).get("items", []):
+        item["display_name"] = reference.display_name(item["name"], "urusan")
+    for item in search_facets.get("dataset_type", {}).get("items", []):
+        label = DATASET_TYPE_LABELS.get(item["name"])
+        if label:
+            item["display_name"] = tk.h.scheming_language_text(label)
+
+
+def get_helpers() -> dict[str, Any]:
+    return {"walidata_completeness": walidata_completeness,
+            "walidata_reference_name": walidata_reference_name,
+            "walidata_organization_completeness": walidata_organization_completeness,
+            "walidata_completeness_bands": lambda: [b for _, b in completeness.BANDS]}

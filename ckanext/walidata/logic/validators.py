@@ -1,0 +1,92 @@
+"""Validators of the Satu Data schemas; messages say what is wrong and what to do."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan.lib.navl.dictization_functions import Invalid, missing
+
+from .. import reference
+
+EPSG_RE = re.compile(r"^(EPSG:)?(\d{4,5})$", re.I)
+MIN_YEAR, MAX_YEAR = 1945, 2100
+
+
+def _is_empty(value: Any) -> bool:
+    return value is missing or value is None or value == ""
+
+
+def walidata_kode_wilayah(value: Any, context: dict[str, Any]) -> Any:
+    """A Kemendagri region code that exists (``5371`` is accepted as ``53.71``)."""
+    return _reference_code(value, "wilayah", None)
+
+
+def walidata_kode_urusan(value: Any, context: dict[str, Any]) -> Any:
+    """A bidang urusan of Permendagri 90/2019 (e.g. ``1.02``)."""
+    return _reference_code(value, "urusan", {"bidang_urusan"})
+
+
+def _reference_code(value: Any, scheme: str, levels: set[str] | None) -> Any:
+    if _is_empty(value):
+        return value
+    code = reference.normalise_code(value, scheme)
+    error = reference.validate_code(code, scheme, levels)
+    if error:
+        raise Invalid(error)
+    return code
+
+
+def walidata_period_end(key: tuple, data: dict[tuple, Any], errors: dict[tuple, list],
+                        context: dict[str, Any]) -> None:
+    """The period cannot end before it starts."""
+    end = _as_date(data.get(key))
+    start = _as_date(data.get(key[:-1] + ("periode_mulai",)))
+    if start and end and end < start:
+        errors[key].append(tk._(
+            "The period ends before it starts ({start}); check both dates.").format(
+                start=start.isoformat()))
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def walidata_year(value: Any, context: dict[str, Any]) -> Any:
+    """A four-digit year between 1945 and 2100."""
+    if _is_empty(value):
+        return value
+    try:
+        year = int(str(value).strip())
+    except ValueError:
+        raise Invalid(tk._("Enter a year as four digits, e.g. 2024.")) from None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise Invalid(tk._("The year must be between {low} and {high}.").format(
+            low=MIN_YEAR, high=MAX_YEAR))
+    return str(year)
+
+
+def walidata_epsg(value: Any, context: dict[str, Any]) -> Any:
+    """An EPSG code such as 4326 or EPSG:23833, stored as digits."""
+    if _is_empty(value):
+        return value
+    match = EPSG_RE.match(str(value).strip())
+    if not match or not 1024 <= int(match.group(2)) <= 32767:
+        raise Invalid(tk._("Enter an EPSG code such as 4326 (WGS 84) or 23833 (DGN95 / UTM)."))
+    return match.group(2)
+
+
+def get_validators() -> dict[str, Any]:
+    return {f.__name__: f for f in (walidata_kode_wilayah, walidata_kode_urusan,
+                                    walidata_period_end, walidata_year, walidata_epsg)}
