@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import sys
+from pathlib import Path
+
 import click
 
 
@@ -27,6 +31,81 @@ def demo_load() -> None:
     click.secho(
         "Demo data: {datasets} datasets in {organizations} organizations "
         "({created} created, {skipped} already there)".format(**summary), fg="green")
+
+
+@walidata.group()
+def refdata() -> None:
+    """Reference codes (kode wilayah, urusan pemerintahan)."""
+
+
+@refdata.command("load")
+@click.option("--scheme", type=click.Choice(["wilayah", "urusan"]), default=None,
+              help="Only this list (default: all).")
+def refdata_load(scheme: str | None) -> None:
+    """Reload the shipped reference lists into the database (one transaction)."""
+    import ckan.model as model
+
+    from . import reference
+
+    with model.meta.engine.connect() as connection:
+        counts = reference.load(connection, scheme)
+        connection.commit()
+    for name, count in counts.items():
+        click.echo(f"{name}: {count} codes")
+
+
+@refdata.command("build-wilayah")
+@click.argument("source_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def refdata_build_wilayah(source_dir: Path) -> None:
+    """Rebuild the shipped kode wilayah file from idn-area-data's data/ folder.
+
+    Get the folder with `npm pack idn-area-data` (see refdata/SOURCES.md), then
+    run `ckan walidata refdata load --scheme wilayah`.
+    """
+    from . import reference
+
+    for level, count in reference.build_wilayah(source_dir).items():
+        click.echo(f"{level}: {count}")
+
+
+@walidata.command("report-missing")
+@click.option("--type", "dataset_type", default=None, help="Only datasets of this type.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write the report to this CSV file.")
+def report_missing(dataset_type: str | None, csv_path: Path | None) -> None:
+    """Which datasets miss which required Satu Data fields, with their completeness score.
+
+    Stock `dataset` datasets are measured against the common Satu Data block, so the
+    report says what each needs before it can move to a Satu Data type.
+    """
+    import ckan.model as model
+    import ckan.plugins.toolkit as tk
+
+    from .helpers import walidata_completeness
+
+    query = model.Session.query(model.Package.id).filter(model.Package.state == "active")
+    if dataset_type:
+        query = query.filter(model.Package.type == dataset_type)
+    context = {"ignore_auth": True}
+    rows = []
+    for (package_id,) in query.order_by(model.Package.name):
+        dataset = tk.get_action("package_show")(dict(context), {"id": package_id})
+        result = walidata_completeness(dataset)
+        required = [m.field for m in result.missing if m.rule == "required"]
+        rows.append((dataset["name"], dataset["type"],
+                     (dataset.get("organization") or {}).get("name", ""), result.score,
+                     " ".join(required)))
+    writer = csv.writer(sys.stdout, delimiter="\t")
+    writer.writerow(["dataset", "type", "organization", "score", "missing_required"])
+    writer.writerows(rows)
+    if csv_path:
+        with open(csv_path, "w", newline="", encoding="utf-8") as target:
+            out = csv.writer(target)
+            out.writerow(["dataset", "type", "organization", "score", "missing_required"])
+            out.writerows(rows)
+    incomplete = sum(1 for row in rows if row[4])
+    click.secho(f"{len(rows)} datasets, {incomplete} missing required fields", err=True,
+                fg="yellow" if incomplete else "green")
 
 
 def get_commands() -> list:
