@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from flask import has_request_context
 
 from ckanext.scheming.helpers import scheming_get_dataset_schema
 
@@ -17,16 +18,18 @@ def walidata_completeness(dataset: dict[str, Any]) -> completeness.Completeness:
                                 is_reference_code)
 
 
+SDI_TYPES = ("statistik", "geospasial", "keuangan", "pendukung")
 COMMON_BLOCK_TYPE = "pendukung"
 
 
 def dataset_schema(dataset_type: str) -> dict[str, Any]:
-    """The scheming schema of a type; stock datasets are measured against the SDI common block.
+    """The schema a dataset is measured against: its Satu Data type's, else the common block.
 
-    ``pendukung`` has no required field beyond the common block, so it stands for it.
+    Stock and harvested datasets are measured against the Satu Data common block
+    (``pendukung`` requires nothing beyond it), so their score says what they lack.
     """
-    return (scheming_get_dataset_schema(dataset_type)
-            or scheming_get_dataset_schema(COMMON_BLOCK_TYPE) or {})
+    return scheming_get_dataset_schema(
+        dataset_type if dataset_type in SDI_TYPES else COMMON_BLOCK_TYPE) or {}
 
 
 def is_reference_code(scheme: str, code: str) -> bool:
@@ -68,10 +71,18 @@ DATASET_TYPE_LABELS = {
 }
 
 
+def language_text(label: Any) -> str:
+    """A ``{id: ..., en: ...}`` label in the current language (outside requests: the default)."""
+    if not isinstance(label, dict):
+        return label or ""
+    lang = tk.h.lang() if has_request_context() else tk.config.get("ckan.locale_default")
+    return label.get(lang) or label.get("en") or next(iter(label.values()), "")
+
+
 def add_sdi_facets(facets_dict: dict[str, Any]) -> dict[str, Any]:
     """The search page's facets plus the Satu Data ones, labelled in the user's language."""
     for name, label in SDI_FACETS:
-        facets_dict[name] = tk.h.scheming_language_text(label)
+        facets_dict[name] = language_text(label)
     return facets_dict
 
 
@@ -82,7 +93,7 @@ def name_reference_facets(search_facets: dict[str, Any]) -> None:
     for item in search_facets.get("dataset_type", {}).get("items", []):
         label = DATASET_TYPE_LABELS.get(item["name"])
         if label:
-            item["display_name"] = tk.h.scheming_language_text(label)
+            item["display_name"] = language_text(label)
 
 
 def get_helpers() -> dict[str, Any]:

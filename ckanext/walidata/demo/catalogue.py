@@ -84,42 +84,42 @@ def _r(code: str, name: str, capital: str, lat: float, lon: float, bbox: BBox, a
 
 
 REGIONS: tuple[Region, ...] = (
-    _r("53.01", "Kabupaten Sumba Barat", "Waikabubak", -9.645, 119.414,
-       (119.25, -9.87, 119.62, -9.45), 737.42, 145_097, 74, 66.0, 27.2),
-    _r("53.02", "Kabupaten Sumba Timur", "Waingapu", -9.656, 120.264,
-       (119.85, -10.35, 120.85, -9.40), 7000.50, 244_820, 156, 67.4, 28.1),
-    _r("53.03", "Kabupaten Kupang", "Oelamasi", -10.030, 123.870,
+    _r("53.01", "Kabupaten Kupang", "Oelamasi", -10.030, 123.870,
        (123.30, -10.40, 124.25, -9.35), 5298.13, 366_383, 177, 65.7, 21.9),
-    _r("53.04", "Kabupaten Timor Tengah Selatan", "Soe", -9.861, 124.284,
+    _r("53.02", "Kabupaten Timor Tengah Selatan", "Soe", -9.861, 124.284,
        (123.95, -10.35, 124.60, -9.50), 3947.00, 455_410, 278, 63.0, 26.8),
-    _r("53.05", "Kabupaten Timor Tengah Utara", "Kefamenanu", -9.447, 124.479,
+    _r("53.03", "Kabupaten Timor Tengah Utara", "Kefamenanu", -9.447, 124.479,
        (124.05, -9.75, 124.75, -9.15), 2669.70, 259_829, 193, 65.8, 21.9),
-    _r("53.06", "Kabupaten Belu", "Atambua", -9.106, 124.892,
+    _r("53.04", "Kabupaten Belu", "Atambua", -9.106, 124.892,
        (124.70, -9.35, 125.15, -8.95), 1284.94, 217_973, 81, 64.9, 15.1),
-    _r("53.07", "Kabupaten Alor", "Kalabahi", -8.218, 124.518,
+    _r("53.05", "Kabupaten Alor", "Kalabahi", -8.218, 124.518,
        (123.90, -8.50, 125.20, -8.05), 2864.60, 211_872, 175, 63.6, 20.6),
-    _r("53.08", "Kabupaten Lembata", "Lewoleba", -8.362, 123.416,
-       (123.20, -8.60, 123.90, -8.10), 1266.39, 135_930, 151, 66.2, 25.3),
-    _r("53.09", "Kabupaten Flores Timur", "Larantuka", -8.340, 122.983,
+    _r("53.06", "Kabupaten Flores Timur", "Larantuka", -8.340, 122.983,
        (122.55, -8.55, 123.40, -8.05), 1812.85, 276_896, 250, 65.6, 10.9),
-    _r("53.10", "Kabupaten Sikka", "Maumere", -8.620, 122.212,
+    _r("53.07", "Kabupaten Sikka", "Maumere", -8.620, 122.212,
        (121.70, -8.85, 122.60, -8.30), 1731.91, 321_953, 160, 66.0, 12.6),
-    _r("53.11", "Kabupaten Ende", "Ende", -8.843, 121.662,
+    _r("53.08", "Kabupaten Ende", "Ende", -8.843, 121.662,
        (121.40, -8.95, 122.00, -8.45), 2046.60, 270_763, 278, 68.3, 23.5),
-    _r("53.12", "Kabupaten Ngada", "Bajawa", -8.785, 120.975,
+    _r("53.09", "Kabupaten Ngada", "Bajawa", -8.785, 120.975,
        (120.80, -9.00, 121.20, -8.35), 1620.92, 165_254, 151, 68.4, 11.6),
-    _r("53.13", "Kabupaten Manggarai", "Ruteng", -8.611, 120.466,
+    _r("53.10", "Kabupaten Manggarai", "Ruteng", -8.611, 120.466,
        (120.15, -8.90, 120.60, -8.25), 1343.83, 312_855, 171, 65.3, 20.5),
+    _r("53.11", "Kabupaten Sumba Timur", "Waingapu", -9.656, 120.264,
+       (119.85, -10.35, 120.85, -9.40), 7000.50, 244_820, 156, 67.4, 28.1),
+    _r("53.12", "Kabupaten Sumba Barat", "Waikabubak", -9.645, 119.414,
+       (119.25, -9.87, 119.62, -9.45), 737.42, 145_097, 74, 66.0, 27.2),
+    _r("53.13", "Kabupaten Lembata", "Lewoleba", -8.362, 123.416,
+       (123.20, -8.60, 123.90, -8.10), 1266.39, 135_930, 151, 66.2, 25.3),
     _r("53.14", "Kabupaten Rote Ndao", "Ba'a", -10.730, 123.062,
        (122.80, -11.00, 123.45, -10.55), 1280.10, 143_764, 119, 63.9, 26.4),
     _r("53.15", "Kabupaten Manggarai Barat", "Labuan Bajo", -8.496, 119.888,
        (119.30, -8.95, 120.20, -8.05), 3141.47, 256_317, 169, 65.0, 17.2),
-    _r("53.16", "Kabupaten Sumba Tengah", "Waibakul", -9.590, 119.600,
-       (119.45, -9.90, 119.95, -9.40), 1869.18, 85_482, 65, 62.7, 32.2),
-    _r("53.17", "Kabupaten Sumba Barat Daya", "Tambolaka", -9.430, 119.240,
-       (118.93, -9.75, 119.45, -9.30), 1445.32, 303_650, 175, 63.6, 28.2),
-    _r("53.18", "Kabupaten Nagekeo", "Mbay", -8.540, 121.340,
+    _r("53.16", "Kabupaten Nagekeo", "Mbay", -8.540, 121.340,
        (121.10, -8.95, 121.50, -8.40), 1416.96, 159_732, 113, 67.2, 12.0),
+    _r("53.17", "Kabupaten Sumba Tengah", "Waibakul", -9.590, 119.600,
+       (119.45, -9.90, 119.95, -9.40), 1869.18, 85_482, 65, 62.7, 32.2),
+    _r("53.18", "Kabupaten Sumba Barat Daya", "Tambolaka", -9.430, 119.240,
+       (118.93, -9.75, 119.45, -9.30), 1445.32, 303_650, 175, 63.6, 28.2),
     _r("53.19", "Kabupaten Manggarai Timur", "Borong", -8.810, 120.790,
        (120.50, -8.95, 120.95, -8.30), 2391.45, 275_603, 176, 61.9, 26.3),
     _r("53.20", "Kabupaten Sabu Raijua", "Menia", -10.530, 121.830,
@@ -599,34 +599,33 @@ def _by_code(*values: float) -> dict[str, float]:
 
 
 # Annual parasite incidence of malaria (cases per 1,000): endemic in Sumba.
-MALARIA_API = _by_code(18.0, 4.5, 0.20, 0.05, 0.10, 0.40, 0.20, 0.30, 0.10, 0.05, 0.10,
-                       0.03, 0.03, 0.05, 0.10, 8.0, 25.0, 0.05, 0.02, 0.05, 0.60, 0.15)
+MALARIA_API = _by_code(0.20, 0.05, 0.10, 0.40, 0.20, 0.10, 0.05, 0.10, 0.03, 0.03, 4.5, 18.0, 0.30,
+                       0.05, 0.10, 0.05, 8.0, 25.0, 0.02, 0.05, 0.60, 0.15)
 # Rice (ton GKG) and maize (ton pipilan kering) output.
-PADI_TON = _by_code(24_000, 60_000, 50_000, 25_000, 30_000, 35_000, 6_000, 3_000, 8_000,
-                    12_000, 20_000, 38_000, 95_000, 30_000, 110_000, 28_000, 42_000, 35_000,
-                    75_000, 2_000, 55_000, 1_000)
-JAGUNG_TON = _by_code(10_000, 50_000, 70_000, 120_000, 75_000, 45_000, 20_000, 15_000, 30_000,
-                      30_000, 20_000, 15_000, 12_000, 18_000, 10_000, 12_000, 60_000, 12_000,
+PADI_TON = _by_code(50_000, 25_000, 30_000, 35_000, 6_000, 8_000, 12_000, 20_000, 38_000, 95_000,
+                    60_000, 24_000, 3_000, 30_000, 110_000, 35_000, 28_000, 42_000, 75_000, 2_000,
+                    55_000, 1_000)
+JAGUNG_TON = _by_code(70_000, 120_000, 75_000, 45_000, 20_000, 30_000, 30_000, 20_000, 15_000,
+                      12_000, 50_000, 10_000, 15_000, 18_000, 10_000, 12_000, 12_000, 60_000,
                       15_000, 5_000, 40_000, 2_000)
-KOPI_TON = _by_code(300, 200, 50, 300, 250, 100, 300, 200, 600, 900, 1_200, 3_500, 7_000, 5,
-                    1_500, 150, 400, 600, 8_000, 1, 80, 0)
-SAPI_EKOR = _by_code(5_000, 70_000, 230_000, 215_000, 135_000, 95_000, 8_000, 6_000, 7_000,
-                     15_000, 12_000, 25_000, 10_000, 40_000, 15_000, 10_000, 12_000, 35_000,
-                     12_000, 10_000, 85_000, 3_000)
-KERBAU_EKOR = _by_code(10_000, 35_000, 3_000, 1_000, 1_000, 2_000, 500, 300, 500, 1_000,
-                       3_000, 8_000, 10_000, 4_000, 8_000, 15_000, 28_000, 6_000, 9_000, 2_000,
-                       2_000, 100)
-KUDA_EKOR = _by_code(8_000, 38_000, 4_000, 3_000, 2_000, 2_000, 300, 300, 500, 1_000, 3_000,
-                     7_000, 6_000, 4_000, 4_000, 12_000, 22_000, 5_000, 5_000, 3_000, 1_500, 100)
+KOPI_TON = _by_code(50, 300, 250, 100, 300, 600, 900, 1_200, 3_500, 7_000, 200, 300, 200, 5, 1_500,
+                    600, 150, 400, 8_000, 1, 80, 0)
+SAPI_EKOR = _by_code(230_000, 215_000, 135_000, 95_000, 8_000, 7_000, 15_000, 12_000, 25_000,
+                     10_000, 70_000, 5_000, 6_000, 40_000, 15_000, 35_000, 10_000, 12_000, 12_000,
+                     10_000, 85_000, 3_000)
+KERBAU_EKOR = _by_code(3_000, 1_000, 1_000, 2_000, 500, 500, 1_000, 3_000, 8_000, 10_000, 35_000,
+                       10_000, 300, 4_000, 8_000, 6_000, 15_000, 28_000, 9_000, 2_000, 2_000, 100)
+KUDA_EKOR = _by_code(4_000, 3_000, 2_000, 2_000, 300, 500, 1_000, 3_000, 7_000, 6_000, 38_000,
+                     8_000, 300, 4_000, 4_000, 5_000, 12_000, 22_000, 5_000, 3_000, 1_500, 100)
 # Regions hit hardest by tropical cyclone Seroja (April 2021); 1.0 = hardest.
-SEROJA_WEIGHT = _by_code(0.05, 0.5, 1.0, 0.6, 0.3, 0.7, 1.0, 1.0, 1.0, 0.3, 0.4, 0.05, 0.02,
-                         0.8, 0.05, 0.1, 0.1, 0.2, 0.02, 0.9, 1.0, 1.0)
+SEROJA_WEIGHT = _by_code(1.0, 0.6, 0.3, 0.7, 1.0, 1.0, 0.3, 0.4, 0.05, 0.02, 0.5, 0.05, 1.0, 0.8,
+                         0.05, 0.2, 0.1, 0.1, 0.02, 0.9, 1.0, 1.0)
 # Traditional villages (kampung adat) cluster in Sumba, Ngada and Manggarai.
-KAMPUNG_ADAT_WEIGHT = _by_code(3.0, 2.0, 0.4, 0.8, 0.7, 0.6, 0.8, 0.8, 0.6, 0.5, 0.8, 3.0, 1.5,
-                               0.5, 0.8, 3.0, 2.5, 1.2, 1.2, 1.0, 0.6, 0.1)
+KAMPUNG_ADAT_WEIGHT = _by_code(0.4, 0.8, 0.7, 0.6, 0.8, 0.6, 0.5, 0.8, 3.0, 1.5, 2.0, 3.0, 0.8, 0.5,
+                               0.8, 1.2, 3.0, 2.5, 1.2, 1.0, 0.6, 0.1)
 # Dry-land regions build more embung (small reservoirs).
-EMBUNG_WEIGHT = _by_code(1.3, 1.2, 1.3, 1.5, 1.4, 1.6, 1.0, 1.3, 1.0, 1.1, 0.7, 0.6, 0.4, 1.7,
-                         0.8, 1.1, 1.4, 0.9, 0.5, 3.0, 1.5, 2.0)
+EMBUNG_WEIGHT = _by_code(1.3, 1.5, 1.4, 1.6, 1.0, 1.0, 1.1, 0.7, 0.6, 0.4, 1.2, 1.3, 1.3, 1.7, 0.8,
+                         0.9, 1.1, 1.4, 0.5, 3.0, 1.5, 2.0)
 
 # ---------------------------------------------------------------------------
 # Datasets
@@ -862,10 +861,10 @@ DATASETS: tuple[Dataset, ...] = (
         "dalam satu tahun di Kabupaten Sumba Barat Daya, kabupaten dengan beban malaria "
         "tertinggi di Nusa Tenggara Timur. Kenaikan pada 2021-2022 terjadi setelah "
         "layanan skrining sempat terganggu pandemi COVID-19.",
-        "tahunan", "2014-2023", "per 1.000 penduduk", region=REGION["53.17"],
+        "tahunan", "2014-2023", "per 1.000 penduduk", region=REGION["53.18"],
         presentation="kabupaten/kota",
         resources=(_res("API Malaria Sumba Barat Daya 2014-2023", "api-malaria-sbd-2014-2023.csv",
-                        series(REGION["53.17"], "annual_parasite_incidence",
+                        series(REGION["53.18"], "annual_parasite_incidence",
                                {2014: 48, 2015: 44, 2016: 40, 2017: 35, 2018: 30, 2019: 27,
                                 2020: 22, 2021: 26, 2022: 29, 2023: 25},
                                "per 1.000 penduduk", spread=0.04),
@@ -1187,25 +1186,25 @@ DATASETS: tuple[Dataset, ...] = (
                             for code, project, sector, cost in (
                                 ("53.15", "Penataan Kawasan Pariwisata Terpadu Labuan Bajo",
                                  "pariwisata", 85_000),
-                                ("53.18", "Jaringan Irigasi Pendukung Bendungan Mbay",
+                                ("53.16", "Jaringan Irigasi Pendukung Bendungan Mbay",
                                  "sumber daya air", 120_000),
-                                ("53.03", "Kawasan Peternakan Sapi Terpadu Amfoang",
+                                ("53.01", "Kawasan Peternakan Sapi Terpadu Amfoang",
                                  "peternakan", 45_000),
                                 ("53.71", "Gedung Layanan Kanker RSUD Prof. Dr. W. Z. Johannes",
                                  "kesehatan", 95_000),
-                                ("53.17", "Penanganan Malaria Terpadu Pulau Sumba", "kesehatan",
+                                ("53.18", "Penanganan Malaria Terpadu Pulau Sumba", "kesehatan",
                                  12_500),
-                                ("53.04", "Sistem Penyediaan Air Minum Regional Soe",
+                                ("53.02", "Sistem Penyediaan Air Minum Regional Soe",
                                  "air minum", 60_000),
-                                ("53.10", "Revitalisasi Pelabuhan Perikanan Maumere",
+                                ("53.07", "Revitalisasi Pelabuhan Perikanan Maumere",
                                  "kelautan dan perikanan", 38_000),
-                                ("53.02", "PLTS Komunal Desa Terpencil Sumba Timur", "energi",
+                                ("53.11", "PLTS Komunal Desa Terpencil Sumba Timur", "energi",
                                  25_000),
-                                ("53.07", "Jaringan Telekomunikasi Desa Blank Spot Alor",
+                                ("53.05", "Jaringan Telekomunikasi Desa Blank Spot Alor",
                                  "komunikasi dan informatika", 18_000),
                                 ("53.21", "Pengendalian Banjir Sungai Benanain",
                                  "sumber daya air", 70_000),
-                                ("53.12", "Sentra Pengolahan Kopi Arabika Flores Bajawa",
+                                ("53.09", "Sentra Pengolahan Kopi Arabika Flores Bajawa",
                                  "perkebunan", 9_500),
                                 ("53.14", "Embung Serbaguna Pulau Rote", "sumber daya air",
                                  22_000),
@@ -1379,7 +1378,7 @@ DATASETS: tuple[Dataset, ...] = (
                         "daerah-irigasi-provinsi-2023.csv",
                         per_region(2023, [count("luas_daerah_irigasi", 0.9, scale="area",
                                                 weights={"53.71": 0.05, "53.20": 0.2,
-                                                         "53.13": 1.8, "53.15": 1.4},
+                                                         "53.10": 1.8, "53.15": 1.4},
                                                 spread=0.35, decimals=2)], "ha"),
                         "Luas daerah irigasi kewenangan provinsi per kabupaten/kota, 2023."),),
     ),
@@ -1435,10 +1434,10 @@ DATASETS: tuple[Dataset, ...] = (
         "bulan (kapasitas tampung 14,09 juta m3). Data dari pengelola bendungan, dipakai "
         "untuk pola operasi waduk dan jadwal tanam. Menunggu perjanjian berbagi data dengan "
         "pengelola sebelum dipublikasikan.",
-        "bulanan", "2023", "juta m3", private=True, region=REGION["53.03"],
+        "bulanan", "2023", "juta m3", private=True, region=REGION["53.01"],
         data_group="geospasial", steward="Badan Informasi Geospasial",
         resources=(_res("Volume Tampungan Bendungan Raknamo 2023", "bendungan-raknamo-2023.csv",
-                        monthly(REGION["53.03"], 2023, ["volume_tampungan"],
+                        monthly(REGION["53.01"], 2023, ["volume_tampungan"],
                                 lambda m: [min(14.09, (11.5, 13.2, 13.9, 13.6, 12.4, 11.0, 9.6,
                                                        8.1, 6.8, 5.9, 5.6, 7.9)[m - 1]
                                                + 0.3 * _u("raknamo", m))],
@@ -1598,9 +1597,9 @@ DATASETS: tuple[Dataset, ...] = (
         "Produksi kopi arabika perkebunan rakyat di Kabupaten Ngada, asal Kopi Arabika Flores "
         "Bajawa yang bersertifikat indikasi geografis sejak 2012. Produksi naik seiring "
         "peremajaan tanaman dan penguatan unit pengolahan hasil.",
-        "tahunan", "2014-2023", "ton", region=REGION["53.12"], license_id="other-open",
+        "tahunan", "2014-2023", "ton", region=REGION["53.09"], license_id="other-open",
         resources=(_res("Produksi Kopi Arabika Ngada 2014-2023", "kopi-arabika-ngada-2014-2023.csv",
-                        series(REGION["53.12"], "produksi_kopi_arabika",
+                        series(REGION["53.09"], "produksi_kopi_arabika",
                                {y: 2_600 + 95 * (y - 2014) for y in range(2014, 2024)}, "ton",
                                decimals=0, spread=0.06),
                         "Produksi kopi arabika Kabupaten Ngada per tahun."),),
