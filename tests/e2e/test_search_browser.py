@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
 
 import pytest
 from ckan.tests import factories
-from playwright.sync_api import Browser, expect, sync_playwright
-from werkzeug.serving import make_server
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-background-networking",
-                  "--disable-gpu", "--disable-component-update", "--no-first-run"]
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.usefixtures("with_plugins")]
 
@@ -32,28 +25,7 @@ def catalogue(module_db):
                       title="Data Penduduk Internal")
 
 
-@pytest.fixture
-def live_portal(app, catalogue) -> Iterator[str]:
-    """The CKAN test app served over real HTTP on a free loopback port."""
-    server = make_server("127.0.0.1", 0, app.flask_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
-
-
-def test_search_then_narrow_by_organization_facet(live_portal, browser, tmp_path):
+def test_search_then_narrow_by_organization_facet(catalogue, live_portal, browser, tmp_path):
     page = browser.new_page()
     page.goto(f"{live_portal}/dataset/")
     page.fill("#field-giant-search", "penduduk")
