@@ -19,17 +19,27 @@ def walidata_completeness(dataset: dict[str, Any]) -> completeness.Completeness:
 
 
 SDI_TYPES = ("statistik", "geospasial", "keuangan", "pendukung")
-COMMON_BLOCK_TYPE = "pendukung"
 
 
 def dataset_schema(dataset_type: str) -> dict[str, Any]:
     """The schema a dataset is measured against: its Satu Data type's, else the common block.
 
     Stock and harvested datasets are measured against the Satu Data common block
-    (``pendukung`` requires nothing beyond it), so their score says what they lack.
+    (the fields every Satu Data type has), so their score says what they lack.
     """
-    return scheming_get_dataset_schema(
-        dataset_type if dataset_type in SDI_TYPES else COMMON_BLOCK_TYPE) or {}
+    if dataset_type in SDI_TYPES:
+        return scheming_get_dataset_schema(dataset_type) or {}
+    return common_block_schema()
+
+
+def common_block_schema() -> dict[str, Any]:
+    schemas = [scheming_get_dataset_schema(name) or {} for name in SDI_TYPES]
+    shared = set.intersection(*({f["field_name"] for f in s.get("dataset_fields", [])}
+                                for s in schemas))
+    first = schemas[0]
+    return {"dataset_fields": [f for f in first.get("dataset_fields", [])
+                               if f["field_name"] in shared],
+            "resource_fields": first.get("resource_fields", [])}
 
 
 def is_reference_code(scheme: str, code: str) -> bool:

@@ -4,10 +4,18 @@ Called by ``ckan walidata demo load`` inside the CKAN app context. Everything go
 through actions (as the site user, auth ignored) so that validators, search
 indexing, activities and the upload storage behave exactly as for real users.
 
+Datasets are created with their Satu Data type (statistik, geospasial, keuangan,
+pendukung; a few stay of the stock type with free extras) and with only the
+metadata their completeness tier keeps: ``Dataset.package()`` and
+``Resource.fields()`` in the catalogue leave the rest out, so that the catalogue
+can also predict the scores without CKAN (``python -m ...demo.catalogue --scores``).
+
 The load is idempotent: objects are looked up by name and skipped when present,
 and a dataset that exists but lacks some of its resources gets the missing ones
 (e.g. after an interrupted run). Existing objects are never modified, with one
-exception: the ``admin`` account is made sysadmin if it is not.
+exception: the ``admin`` account is made sysadmin if it is not. Objects left by
+the demo of an older version (OPDs without the OPD fields, datasets of another
+type) are reported; reset the database to get the current demo.
 """
 
 from __future__ import annotations
@@ -185,13 +193,12 @@ def _load_organizations(api: _Api, report: _Report) -> None:
                 "name": org.name,
                 "title": org.title,
                 "description": org.description,
-                "extras": [
-                    {"key": "singkatan", "value": org.short},
-                    {"key": "urusan_pemerintahan", "value": org.urusan},
-                    {"key": "kontak_email", "value": org.email},
-                ],
+                **org.fields(),
             })
             report.create("organizations", org.name)
+        elif not found.get("kode_opd"):
+            report.skip("organizations", org.name, "made by an older demo, without the OPD "
+                        "fields (kode_opd, urusan, alamat, walidata pendukung); kept as it is")
         else:
             report.skip("organizations", org.name)
         members = {u["name"] for u in found.get("users", [])}
@@ -219,36 +226,21 @@ def _load_groups(api: _Api, report: _Report) -> None:
         report.create("groups", group.name)
 
 
-def _dataset_dict(ds: cat.Dataset) -> dict[str, Any]:
-    org = ds.org
-    return {
-        "name": ds.name,
-        "title": ds.title,
-        "notes": ds.notes,
-        "owner_org": org.name,
-        "private": ds.private,
-        "license_id": ds.license_id,
-        "author": f"{org.short} Provinsi Nusa Tenggara Timur",
-        "author_email": org.email,
-        "maintainer": f"{org.unit}, {org.short}",
-        "maintainer_email": org.email,
-        "tags": [{"name": t} for t in ds.tags],
-        "groups": [{"name": g} for g in ds.groups],
-        "extras": [{"key": k, "value": v} for k, v in ds.extras().items()],
-    }
-
-
 def _load_datasets(api: _Api, report: _Report) -> None:
     for ds in cat.DATASETS:
         pkg = api.find("package_show", ds.name)
         if pkg is None:
-            pkg = api("package_create", _dataset_dict(ds))
+            # ds.package() holds what the dataset's completeness tier keeps
+            pkg = api("package_create", ds.package())
             report.create("datasets", ds.name)
         elif pkg.get("state") != "active":
             # a deleted dataset still holds its name; leave it to a human
             report.skip("datasets", ds.name, f"exists in state {pkg.get('state')}")
             report.skipped["resources"] += len(ds.resources)
             continue
+        elif pkg.get("type") != ds.type:
+            report.skip("datasets", ds.name, f"exists as type {pkg.get('type')} (an older "
+                        f"demo), not {ds.type}; kept as it is")
         else:
             report.skip("datasets", ds.name)
         present = {r.get("name") for r in pkg.get("resources", [])}
@@ -257,12 +249,12 @@ def _load_datasets(api: _Api, report: _Report) -> None:
             if res.name in present:
                 report.skip("resources", label)
                 continue
-            _upload_resource(api, pkg["id"], res)
+            _upload_resource(api, pkg["id"], ds, res)
             report.create("resources", label)
 
 
-def _upload_resource(api: _Api, package_id: str, res: cat.Resource) -> None:
-    """Upload one CSV through resource_create, the same path as the web form.
+def _upload_resource(api: _Api, package_id: str, ds: cat.Dataset, res: cat.Resource) -> None:
+    """Upload one file through resource_create, the same path as the web form.
 
     package_create does not store files of inline resources; resource_create
     (via package_update) hands ``upload`` to the configured resource uploader.
@@ -275,13 +267,11 @@ def _upload_resource(api: _Api, package_id: str, res: cat.Resource) -> None:
         ) from err
     created = api("resource_create", {
         "package_id": package_id,
-        "name": res.name,
-        "description": res.description,
-        "format": res.format,
+        **res.fields(ds),  # name, format and what the tier keeps: description, dictionary
         "url": res.filename,
         "url_type": "upload",
         "upload": FileStorage(stream=io.BytesIO(data), filename=res.filename,
-                              content_type="text/csv"),
+                              content_type=res.mimetype),
     })
     if created.get("url_type") != "upload":
         raise DemoLoadError(f"{res.filename} was not stored as an upload: check the storage")
