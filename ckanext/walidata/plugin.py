@@ -12,12 +12,15 @@ import yaml
 from ckan.config.declaration import Declaration, Key
 from ckan.config.declaration.option import Flag
 from ckan.exceptions import CkanConfigurationException
-from ckan.lib.plugins import DefaultTranslation
+from ckan.lib.plugins import DefaultPermissionLabels, DefaultTranslation
 
 from . import cli, completeness, helpers
 from .logic import action, auth, validators
 from .search import backend
 from .views import get_blueprints
+from .workflow import roles, store
+
+DEFAULT_LABELS = DefaultPermissionLabels()
 
 HERE = os.path.dirname(__file__)
 
@@ -35,6 +38,7 @@ class WalidataPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.ITranslation)
+    p.implements(p.IPermissionLabels)
 
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
@@ -76,6 +80,16 @@ class WalidataPlugin(p.SingletonPlugin, DefaultTranslation):
         pkg_dict["completeness_score"] = result.score
         pkg_dict["completeness_band"] = completeness.band_of(result.score)
         return pkg_dict
+
+    def get_dataset_labels(self, dataset_obj: Any) -> list[str]:
+        """CKAN's labels, plus the reviewers' while the dataset is in their review."""
+        review = store.get(dataset_obj.id)
+        return DEFAULT_LABELS.get_dataset_labels(dataset_obj) + roles.review_labels(
+            review.state if review else None, dataset_obj.type)
+
+    def get_user_dataset_labels(self, user_obj: Any) -> list[str]:
+        return DEFAULT_LABELS.get_user_dataset_labels(user_obj) + roles.user_review_labels(
+            user_obj)
 
     def after_dataset_search(self, search_results: dict[str, Any],
                              search_params: dict[str, Any]) -> dict[str, Any]:

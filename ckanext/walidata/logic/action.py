@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+import ckan.logic as logic
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from .. import reference
+from .. import helpers, reference
+from ..workflow import machine, notify, roles, store
 
 SCHEMES = ("wilayah", "urusan")
 
@@ -39,5 +43,246 @@ def walidata_reference_search(context: dict[str, Any], data_dict: dict[str, Any]
         raise tk.ValidationError({"level": [str(error)]}) from None
 
 
+
+
+# --- Klinik Walidata ---------------------------------------------------------------------
+
+
+def _dataset_and_review(dataset_id: str) -> tuple[dict[str, Any], store.Review]:
+    dataset = tk.get_action("package_show")({"ignore_auth": True}, {"id": dataset_id})
+    if dataset["type"] not in roles.workflow_types():
+        raise tk.ValidationError({"id": [tk._(
+            "Datasets of type {type} are not reviewed; move them to a Satu Data type "
+            "first.").format(type=dataset["type"])]})
+    initial = machine.State.DRAFT if dataset.get("private") else machine.State.PUBLISHED
+    return dataset, store.ensure(dataset["id"], initial)
+
+
+def _transition(action: str, context: dict[str, Any], data_dict: dict[str, Any]
+                ) -> dict[str, Any]:
+    """Carry out one review action: decide, compare-and-set, record, take effect."""
+    tk.check_access(f"walidata_{action}", context, data_dict)
+    dataset_id = tk.get_or_bust(data_dict, "id")
+    user = model.User.get(context.get("user") or "")
+    dataset, review = _dataset_and_review(dataset_id)
+    comment = str(data_dict.get("comment") or "").strip()
+    findings = [comment] if action == "return" and comment else []
+    actor_roles = roles.roles_for(user, dataset)
+    score = helpers.walidata_completeness(dataset).score
+    facts = machine.Facts(
+        roles=actor_roles, actor=user.name if user else "", submitter=review.submitted_by,
+        data_group=dataset["type"], completeness=score,
+        min_completeness=tk.config.get("ckanext.walidata.workflow.min_completeness"),
+        resources=len(dataset.get("resources") or []), comment=comment)
+    try:
+        transition, to_state = machine.decide(action, review.state, facts)
+    except machine.GuardFailed as refused:
+        raise tk.ValidationError({"state": refused.messages(tk._)}) from None
+    try:
+        moved = store.move(review, to_state, facts.actor, new_round=action == "submit")
+    except store.Conflict as conflict:
+        now = conflict.current.state.value if conflict.current else "?"
+        raise tk.ValidationError({"state": [tk._(
+            "Someone else acted on this dataset first (it is now {state}); reload the page "
+            "and decide again.").format(state=now)]}) from None
+    minutes_number = minutes_sha256 = None
+    if "berita_acara" in transition.effects:
+        minutes_number, minutes_sha256 = _make_minutes(dataset, moved, facts)
+    if {"make_public", "make_private"} & set(transition.effects):
+        tk.get_action("package_patch")(
+            {"ignore_auth": True, "user": context.get("user"), "defer_commit": True},
+            {"id": dataset["id"], "private": "make_private" in transition.effects})
+    # Who may read it follows the review state (permission labels): reindex now, in the
+    # same transaction as the state.
+    logic.index_update_package({"ignore_auth": True}, dataset["id"])
+    store.add_event(moved, action, review.state, facts.actor,
+                    sorted(r.value for r in actor_roles), comment, findings,
+                    completeness=score, minutes_number=minutes_number,
+                    minutes_sha256=minutes_sha256)
+    model.repo.commit()
+    notify.after_transition(action, transition.effects, dataset, moved, facts.actor, comment)
+    return walidata_review_show(dict(context, ignore_auth=True), {"id": dataset["id"]})
+
+
+def _make_minutes(dataset: dict[str, Any], review: store.Review,
+                  facts: machine.Facts) -> tuple[str, str]:
+    from ..workflow import minutes
+
+    number = minutes.minutes_number(tk.config.get("ckanext.walidata.minutes.prefix"),
+                                    dt.date.today().year, store.next_minutes_sequence())
+    history = store.events(dataset["id"])
+    signatories = tuple(
+        minutes.Signatory(role=", ".join(event["actor_roles"]), name=event["actor"],
+                          action=event["action"],
+                          at=dt.datetime.fromisoformat(event["created_at"]))
+        for event in history if event["round"] == review.round)
+    now = dt.datetime.now(dt.timezone.utc)
+    record = minutes.MinutesRecord(
+        number=number, portal=tk.config.get("ckan.site_title"),
+        dataset_title=dataset["title"], dataset_name=dataset["name"],
+        dataset_id=dataset["id"], dataset_type=dataset["type"],
+        organization=(dataset.get("organization") or {}).get("title", ""),
+        version=review.round,
+        period=f"{dataset.get('periode_mulai', '')} s.d. {dataset.get('periode_selesai', '')}",
+        completeness=facts.completeness, checks=(),
+        findings=tuple(event["comment"] for event in history
+                       if event["action"] == "return" and event["round"] <= review.round),
+        signatories=signatories + (minutes.Signatory(
+            role="walidata", name=facts.actor, action="ratify", at=now),),
+        ratified_at=now,
+        url=tk.url_for(f"{dataset['type']}.read", id=dataset["name"], _external=True))
+    pdf = minutes.render(record)
+    sha256 = minutes.fingerprint(pdf)
+    store.store_minutes(number, dataset["id"], review.round, pdf, sha256)
+    return number, sha256
+
+
+def walidata_submit(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    """The OPD submits a dataset to the walidata desk.
+
+    :param id: dataset id or name
+    :param comment: optional note for the desk
+    :returns: the review (see ``walidata_review_show``)
+    """
+    return _transition("submit", context, data_dict)
+
+
+def walidata_verify(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    """The walidata takes up a submission, then passes its verification (to QA or ratification).
+
+    :param id: dataset id or name
+    :param comment: optional note
+    """
+    return _transition("verify", context, data_dict)
+
+
+def walidata_return(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Send a dataset back to its OPD with a written finding.
+
+    :param id: dataset id or name
+    :param comment: the finding (required)
+    """
+    return _transition("return", context, data_dict)
+
+
+def walidata_qa_approve(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    """The pembina data of the dataset's group signs off its quality.
+
+    :param id: dataset id or name
+    :param comment: optional note
+    """
+    return _transition("qa_approve", context, data_dict)
+
+
+def walidata_ratify(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    """The walidata ratifies a verified dataset; a numbered berita acara (PDF) is made.
+
+    :param id: dataset id or name
+    :param comment: optional note for the minutes
+    """
+    return _transition("ratify", context, data_dict)
+
+
+def walidata_publish(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    """The walidata publishes a ratified dataset: it becomes public.
+
+    :param id: dataset id or name
+    """
+    return _transition("publish", context, data_dict)
+
+
+def walidata_withdraw(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Withdraw a dataset from the review (OPD) or from the portal (walidata, with a reason).
+
+    :param id: dataset id or name
+    :param comment: the reason (required for the walidata)
+    """
+    return _transition("withdraw", context, data_dict)
+
+
+@tk.side_effect_free
+def walidata_review_show(context: dict[str, Any], data_dict: dict[str, Any]
+                         ) -> dict[str, Any]:
+    """The review state of a dataset, its history and what the current user may do.
+
+    :param id: dataset id or name
+    :returns: ``{package_id, state, state_label, round, submitted_by, submitted_at,
+        updated_at, events: [...], actions: [...], minutes: [...]}``
+    """
+    tk.check_access("walidata_review_show", context, data_dict)
+    dataset, review = _dataset_and_review(tk.get_or_bust(data_dict, "id"))
+    user = model.User.get(context.get("user") or "")
+    facts = machine.Facts(
+        roles=roles.roles_for(user, dataset), actor=user.name if user else "",
+        submitter=review.submitted_by, data_group=dataset["type"],
+        completeness=helpers.walidata_completeness(dataset).score,
+        min_completeness=tk.config.get("ckanext.walidata.workflow.min_completeness"),
+        resources=len(dataset.get("resources") or []), comment="x")
+    history = store.events(dataset["id"])
+    return {
+        "package_id": dataset["id"], "name": dataset["name"], "state": review.state.value,
+        "state_label": helpers.language_text(machine.LABELS[review.state]),
+        "round": review.round, "submitted_by": review.submitted_by,
+        "submitted_at": review.submitted_at.isoformat() if review.submitted_at else None,
+        "updated_at": review.updated_at.isoformat(),
+        "events": history,
+        "actions": machine.available(review.state, facts),
+        "minutes": [e["minutes_number"] for e in history if e["minutes_number"]],
+    }
+
+
+@tk.side_effect_free
+def walidata_review_list(context: dict[str, Any], data_dict: dict[str, Any]
+                         ) -> dict[str, Any]:
+    """The review queue of the walidata desk.
+
+    :param state: one state or a list (default: the states waiting for a reviewer)
+    :param organization: OPD name or id, or a list
+    :param data_group: statistik, geospasial, keuangan, pendukung (or a list)
+    :param overdue: true to list only reviews waiting longer than
+        ``ckanext.walidata.workflow.overdue_days``
+    :param limit: default 50, at most 500; :param offset: default 0
+    :returns: ``{count, results: [{package_id, name, title, data_group, owner_org, state,
+        round, submitted_by, submitted_at, updated_at, overdue}]}``
+    """
+    tk.check_access("walidata_review_list", context, data_dict)
+
+    def as_list(value: Any) -> list[str]:
+        if value in (None, ""):
+            return []
+        return [value] if isinstance(value, str) else list(value)
+
+    states = as_list(data_dict.get("state")) or [s.value for s in machine.REVIEW_STATES]
+    unknown = set(states) - {s.value for s in machine.State}
+    if unknown:
+        raise tk.ValidationError({"state": [tk._("Unknown state: {states}").format(
+            states=", ".join(sorted(unknown)))]})
+    orgs = []
+    for name in as_list(data_dict.get("organization")):
+        group = model.Group.get(name)
+        if group is None:
+            raise tk.ValidationError({"organization": [tk._("Unknown organization: {name}")
+                                                       .format(name=name)]})
+        orgs.append(group.id)
+    days = tk.config.get("ckanext.walidata.workflow.overdue_days")
+    threshold = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
+    try:
+        limit = min(max(int(data_dict.get("limit") or 50), 1), 500)
+        offset = max(int(data_dict.get("offset") or 0), 0)
+    except ValueError:
+        raise tk.ValidationError({"limit": [tk._("Enter a whole number.")]}) from None
+    count, rows = store.queue(states, orgs or None, as_list(data_dict.get("data_group")) or None,
+                              threshold if tk.asbool(data_dict.get("overdue")) else None,
+                              limit, offset)
+    for row in rows:
+        row["overdue"] = dt.datetime.fromisoformat(row["updated_at"]) < threshold
+    return {"count": count, "results": rows}
+
+
+WORKFLOW_ACTIONS = (walidata_submit, walidata_verify, walidata_return, walidata_qa_approve,
+                    walidata_ratify, walidata_publish, walidata_withdraw, walidata_review_show,
+                    walidata_review_list)
+
+
 def get_actions() -> dict[str, Any]:
-    return {"walidata_reference_search": walidata_reference_search}
+    return {f.__name__: f for f in (walidata_reference_search, *WORKFLOW_ACTIONS)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 
@@ -14,5 +15,61 @@ def walidata_reference_search(context: dict[str, Any], data_dict: dict[str, Any]
     return {"success": True}
 
 
+
+
+def walidata_review_action(context: dict[str, Any], data_dict: dict[str, Any]
+                           ) -> dict[str, bool]:
+    """Any signed-in user may ask; the state machine decides by role and guards."""
+    if not context.get("auth_user_obj") and not context.get("user"):
+        return {"success": False, "msg": tk._("Sign in to take part in the review.")}
+    return {"success": True}
+
+
+def walidata_review_show(context: dict[str, Any], data_dict: dict[str, Any]
+                         ) -> dict[str, bool]:
+    """Whoever may read the dataset may read its review."""
+    tk.check_access("package_show", context, {"id": data_dict.get("id")})
+    return {"success": True}
+
+
+def walidata_review_list(context: dict[str, Any], data_dict: dict[str, Any]
+                         ) -> dict[str, bool]:
+    """The queue is for the walidata and the pembina data."""
+    from ..workflow import roles
+
+    user = model.User.get(context.get("user") or "")
+    if roles.is_walidata(user) or roles.pembina_groups(user):
+        return {"success": True}
+    return {"success": False, "msg": tk._("Only the walidata and pembina data see the queue.")}
+
+
+@tk.chained_auth_function
+def package_show(next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
+                 ) -> dict[str, Any]:
+    """Reviewers read the private datasets under their review (by permission labels)."""
+    result = next_auth(context, data_dict)
+    if result.get("success"):
+        return result
+    from ckan.lib.plugins import get_permission_labels
+
+    dataset = context.get("package") or model.Package.get(
+        (data_dict or {}).get("id") or "")
+    user = model.User.get(context.get("user") or "")
+    if dataset is None or user is None:
+        return result
+    labels = get_permission_labels()
+    if set(labels.get_dataset_labels(dataset)) & set(labels.get_user_dataset_labels(user)):
+        return {"success": True}
+    return result
+
+
+WORKFLOW_VERBS = ("submit", "verify", "return", "qa_approve", "ratify", "publish", "withdraw")
+
+
 def get_auth_functions() -> dict[str, Any]:
-    return {"walidata_reference_search": walidata_reference_search}
+    functions: dict[str, Any] = {f"walidata_{verb}": walidata_review_action
+                                 for verb in WORKFLOW_VERBS}
+    functions.update(walidata_reference_search=walidata_reference_search,
+                     walidata_review_show=walidata_review_show,
+                     walidata_review_list=walidata_review_list, package_show=package_show)
+    return functions

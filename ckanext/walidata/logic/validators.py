@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from typing import Any
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib.navl.dictization_functions import Invalid, missing
 
@@ -87,6 +88,19 @@ def walidata_epsg(value: Any, context: dict[str, Any]) -> Any:
     return match.group(2)
 
 
+def walidata_private_until_published(key: tuple, data: dict[tuple, Any],
+                                     errors: dict[tuple, list], context: dict[str, Any]
+                                     ) -> None:
+    """Citizens never see unapproved data: a reviewed dataset is private until published."""
+    from ..workflow import machine, store
+
+    package = model.Package.get(data.get(("id",)) or data.get(("name",)) or "")
+    review = store.get(package.id) if package else None
+    if review is None or review.state != machine.State.PUBLISHED:
+        data[("private",)] = True
+
+
 def get_validators() -> dict[str, Any]:
     return {f.__name__: f for f in (walidata_kode_wilayah, walidata_kode_urusan,
-                                    walidata_period_end, walidata_year, walidata_epsg)}
+                                    walidata_period_end, walidata_year, walidata_epsg,
+                                    walidata_private_until_published)}

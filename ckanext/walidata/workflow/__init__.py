@@ -1,0 +1,1 @@
+"""Klinik Walidata: the review-and-approval workflow."""

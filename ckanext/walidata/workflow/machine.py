@@ -1,0 +1,251 @@
+"""The Klinik Walidata state machine: who may move a dataset from which state to which.
+
+NTT's clinic reviews every sectoral dataset in five stages: the OPD prepares it
+(draft), submits it to the walidata desk (submitted), the desk verifies it in
+layers (verifying), the pembina data of its group assures quality where the
+group has one (qa), the walidata ratifies it in a berita acara (ratified) and
+publishes it. At stages 2 and 3 it can be sent back with findings (returned).
+
+This module is the single description of that path: states, transitions,
+roles, guards and effects, as data plus one function that decides. It knows
+nothing about CKAN or the web; the actions in ``logic/action.py`` supply the
+facts (roles, completeness, checks) and carry out the effects.
+``python -m ckanext.walidata.workflow.machine`` prints the graph (Mermaid).
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+class State(str, enum.Enum):
+    DRAFT = "draft"                # persiapan data
+    SUBMITTED = "submitted"        # diajukan
+    VERIFYING = "verifying"        # verifikasi dan validasi berlapis
+    RETURNED = "returned"          # dikembalikan ke OPD dengan temuan
+    QA = "qa"                      # penjaminan mutu oleh pembina data
+    VERIFIED = "verified"          # lolos verifikasi (dan penjaminan mutu), siap disahkan
+    RATIFIED = "ratified"          # disahkan, berita acara dibuat
+    PUBLISHED = "published"        # dipublikasikan
+    WITHDRAWN = "withdrawn"        # ditarik
+
+
+LABELS = {
+    State.DRAFT: {"id": "Persiapan", "en": "Draft"},
+    State.SUBMITTED: {"id": "Diajukan", "en": "Submitted"},
+    State.VERIFYING: {"id": "Verifikasi", "en": "Verifying"},
+    State.RETURNED: {"id": "Dikembalikan", "en": "Returned"},
+    State.QA: {"id": "Penjaminan mutu", "en": "Quality assurance"},
+    State.VERIFIED: {"id": "Siap disahkan", "en": "Verified"},
+    State.RATIFIED: {"id": "Disahkan", "en": "Ratified"},
+    State.PUBLISHED: {"id": "Dipublikasikan", "en": "Published"},
+    State.WITHDRAWN: {"id": "Ditarik", "en": "Withdrawn"},
+}
+
+
+class Role(str, enum.Enum):
+    PRODUSEN = "produsen"   # editor or admin of the dataset's OPD
+    WALIDATA = "walidata"   # member of the walidata organization, or sysadmin
+    PEMBINA = "pembina"     # configured QA user of the dataset's data group
+
+
+# Data groups whose datasets need the pembina data's sign-off before ratification.
+QA_GROUPS = {"statistik": "BPS", "geospasial": "BIG", "keuangan": "Kemenkeu"}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the decision needs to know about the dataset and the actor."""
+
+    roles: frozenset[Role]
+    actor: str
+    submitter: str | None = None
+    data_group: str = "dataset"
+    completeness: int = 0
+    min_completeness: int = 80
+    resources: int = 0
+    comment: str = ""
+    blocking_checks: tuple[str, ...] = ()
+
+
+def N_(message: str) -> str:
+    """Marks a message for translation; the caller translates it (gettext_noop)."""
+    return message
+
+
+# A reason is a message template and its values, translated where it is shown.
+Reason = tuple[str, dict[str, object]]
+
+
+class GuardFailed(Exception):
+    """The transition is known but not allowed now; ``reasons`` say why, for the user."""
+
+    def __init__(self, reasons: list[Reason]):
+        super().__init__("; ".join(template.format(**values) for template, values in reasons))
+        self.reasons = reasons
+
+    def messages(self, translate: Callable[[str], str] = str) -> list[str]:
+        return [translate(template).format(**values) for template, values in self.reasons]
+
+
+Guard = Callable[[Facts], Reason | None]
+
+
+def needs_complete_metadata(facts: Facts) -> Reason | None:
+    if facts.completeness < facts.min_completeness:
+        return (N_("Metadata completeness is {score}; at least {needed} is needed to submit."),
+                {"score": facts.completeness, "needed": facts.min_completeness})
+    return None
+
+
+def needs_a_resource(facts: Facts) -> Reason | None:
+    return None if facts.resources else (N_("The dataset has no data file (resource)."), {})
+
+
+def needs_a_finding(facts: Facts) -> Reason | None:
+    if facts.comment.strip():
+        return None
+    return (N_("Write the finding (what must be fixed and why)."), {})
+
+
+def not_own_submission(facts: Facts) -> Reason | None:
+    if facts.submitter and facts.submitter == facts.actor:
+        return (N_("Nobody may approve their own submission."), {})
+    return None
+
+
+def checks_pass(facts: Facts) -> Reason | None:
+    if facts.blocking_checks:
+        return (N_("The quality checks have open errors: {checks}."),
+                {"checks": ", ".join(facts.blocking_checks)})
+    return None
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: tuple[State, ...]
+    roles: tuple[Role, ...]
+    target: Callable[[Facts], State]
+    guards: tuple[Guard, ...] = ()
+    effects: tuple[str, ...] = ()
+    doc: str = ""
+
+
+def _to(state: State) -> Callable[[Facts], State]:
+    return lambda facts: state
+
+
+def _after_verification(facts: Facts) -> State:
+    return State.QA if facts.data_group in QA_GROUPS else State.VERIFIED
+
+
+REVIEW_STATES = (State.SUBMITTED, State.VERIFYING, State.QA, State.VERIFIED)
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition("submit", (State.DRAFT, State.RETURNED, State.WITHDRAWN),
+               (Role.PRODUSEN,), _to(State.SUBMITTED),
+               (needs_complete_metadata, needs_a_resource), ("notify_walidata",),
+               "The OPD submits its dataset to the walidata desk."),
+    Transition("verify", (State.SUBMITTED,), (Role.WALIDATA,), _to(State.VERIFYING),
+               (not_own_submission,), ("notify_opd",),
+               "The desk found files and metadata complete; layered verification starts."),
+    Transition("verify", (State.VERIFYING,), (Role.WALIDATA,), _after_verification,
+               (not_own_submission, checks_pass), ("notify_pembina",),
+               "Verification passed: to the pembina data where the group has one."),
+    Transition("qa_approve", (State.QA,), (Role.PEMBINA,), _to(State.VERIFIED),
+               (not_own_submission,), ("notify_walidata",),
+               "The pembina data signs off the quality."),
+    Transition("return", REVIEW_STATES, (Role.WALIDATA,), _to(State.RETURNED),
+               (needs_a_finding,), ("notify_opd",),
+               "Back to the OPD with findings to fix."),
+    Transition("return", (State.QA,), (Role.PEMBINA,), _to(State.RETURNED),
+               (needs_a_finding,), ("notify_opd",),
+               "The pembina data sends it back with findings."),
+    Transition("ratify", (State.VERIFIED,), (Role.WALIDATA,), _to(State.RATIFIED),
+               (not_own_submission, checks_pass), ("berita_acara", "notify_opd"),
+               "Ratified and recorded in a numbered berita acara."),
+    Transition("publish", (State.RATIFIED,), (Role.WALIDATA,), _to(State.PUBLISHED),
+               (not_own_submission,), ("make_public", "notify_opd"),
+               "Published on the portal and to the national portals."),
+    Transition("withdraw", (State.DRAFT, State.SUBMITTED, State.RETURNED),
+               (Role.PRODUSEN, Role.WALIDATA), _to(State.WITHDRAWN), (), ("make_private",),
+               "The OPD withdraws what it no longer wants reviewed."),
+    Transition("withdraw", (State.VERIFYING, State.QA, State.VERIFIED, State.RATIFIED,
+                            State.PUBLISHED),
+               (Role.WALIDATA,), _to(State.WITHDRAWN), (needs_a_finding,),
+               ("make_private", "notify_opd"),
+               "The walidata takes a dataset out of the review or off the portal, "
+               "with a reason."),
+)
+
+ACTIONS = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
+
+
+def transition_for(action: str, state: State, roles: frozenset[Role]) -> Transition | None:
+    """The transition ``action`` takes from ``state`` for someone with ``roles``."""
+    for transition in TRANSITIONS:
+        if (transition.action == action and state in transition.sources
+                and roles & set(transition.roles)):
+            return transition
+    return None
+
+
+def decide(action: str, state: State, facts: Facts) -> tuple[Transition, State]:
+    """The transition and new state, or GuardFailed with every reason it is refused."""
+    if action not in ACTIONS:
+        raise GuardFailed([(N_("Unknown review action {action}."), {"action": action})])
+    transition = transition_for(action, state, facts.roles)
+    if transition is None:
+        values = {"action": action, "state": state.value}
+        if any(t.action == action and state in t.sources for t in TRANSITIONS):
+            raise GuardFailed([(N_("Your role may not {action} a dataset in state {state}."),
+                                values)])
+        raise GuardFailed([(N_("A dataset in state {state} cannot take the action {action}."),
+                            values)])
+    reasons = [reason for guard in transition.guards if (reason := guard(facts))]
+    if reasons:
+        raise GuardFailed(reasons)
+    return transition, transition.target(facts)
+
+
+def available(state: State, facts: Facts) -> list[str]:
+    """The actions this actor may take now (guards included), for buttons."""
+    allowed = []
+    for action in ACTIONS:
+        try:
+            decide(action, state, facts)
+        except GuardFailed:
+            continue
+        allowed.append(action)
+    return allowed
+
+
+@dataclass
+class _Edge:
+    source: State
+    target: str
+    label: str
+    roles: list[str] = field(default_factory=list)
+
+
+def mermaid() -> str:
+    """The graph of the machine, generated from TRANSITIONS (docs/workflow.md)."""
+    lines = ["stateDiagram-v2", "    [*] --> draft"]
+    for transition in TRANSITIONS:
+        roles = "/".join(r.value for r in transition.roles)
+        targets = ({State.QA, State.VERIFIED} if transition.target is _after_verification
+                   else {transition.target(Facts(frozenset(), ""))})
+        for source in transition.sources:
+            for target in sorted(targets, key=lambda s: s.value):
+                lines.append(f"    {source.value} --> {target.value}: "
+                             f"{transition.action} ({roles})")
+    lines.append("    published --> [*]")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(mermaid() + "\n")

@@ -1,0 +1,210 @@
+"""The Klinik Walidata path walked by each role through CKAN's actions, with real mail."""
+
+from __future__ import annotations
+
+import email
+import threading
+from email.policy import default as default_policy
+
+import pytest
+from aiosmtpd.controller import Controller
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.tests import factories
+from ckan.tests.helpers import call_action
+
+pytestmark = [
+    pytest.mark.ckan_config("ckanext.walidata.pembina.statistik", "bps-ntt"),
+    pytest.mark.usefixtures("with_plugins", "with_request_context"),
+]
+
+DATASET = {
+    "type": "statistik", "notes": "Jumlah dokter umum dan spesialis.",
+    "kontak_nama": "Seksi Data", "kontak_email": "data@dinkes.example.go.id",
+    "periode_mulai": "2023-01-01", "periode_selesai": "2023-12-31", "frekuensi": "tahunan",
+    "cakupan_wilayah": "53.71", "tingkat_penyajian": "kabupaten_kota", "urusan": "1.02",
+    "klasifikasi_akses": "terbuka", "nama_indikator": "Jumlah dokter",
+    "definisi": "Dokter dengan STR aktif", "satuan": "orang",
+    "tags": [{"name": "kesehatan"}], "license_id": "cc-by", "tanggal_rilis": "2024-02-01",
+    "tanggal_pemutakhiran": "2024-02-01", "sumber_data": "SISDMK", "walidata": "Diskominfo",
+    "pembina_data": "bps", "konsep": "Tenaga medis", "metode_perhitungan": "Penjumlahan",
+    "ukuran": "jumlah", "interpretasi": "Lebih banyak lebih baik",
+    "level_estimasi": "kabupaten_kota", "judul_kegiatan": "Pendataan SDMK",
+    "cara_pengumpulan": "kompilasi_produk_administrasi",
+    "resources": [{"url": "http://data.example/dokter.csv", "format": "CSV", "name": "Tabel",
+                   "description": "Per kabupaten/kota", "satuan": "orang",
+                   "definisi": "Dokter dengan STR aktif"}],
+}
+
+
+class Inbox:
+    """Messages received by a real SMTP server on localhost (aiosmtpd)."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
+        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
+        return "250 OK"
+
+    def to(self, address: str) -> list[str]:
+        return [m["Subject"] for m in self.messages if address in m["To"]]
+
+
+@pytest.fixture(scope="module")
+def inbox():
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=8025)
+    controller.start()
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def people(module_db):
+    users = {name: factories.User(name=name, email=f"{name}@example.go.id")
+             for name in ("opd-dinkes", "opd-bappeda", "walidata", "bps-ntt", "rangkap")}
+    factories.Organization(name="diskominfo", title="Diskominfo", users=[
+        {"name": "walidata", "capacity": "editor"}, {"name": "rangkap", "capacity": "member"}])
+    dinkes = factories.Organization(name="dinas-kesehatan", title="Dinas Kesehatan", users=[
+        {"name": "opd-dinkes", "capacity": "editor"}, {"name": "rangkap", "capacity": "editor"}])
+    factories.Organization(name="bappeda", users=[{"name": "opd-bappeda",
+                                                   "capacity": "editor"}])
+    return {"users": users, "dinkes": dinkes}
+
+
+def act(verb: str, user: str, dataset_id: str, **params):
+    return call_action(f"walidata_{verb}", context={"user": user, "ignore_auth": False},
+                       id=dataset_id, **params)
+
+
+def new_dataset(people, name: str, creator: str = "opd-dinkes", **fields):
+    return call_action("package_create", context={"user": creator, "ignore_auth": False},
+                       name=name, title=name.replace("-", " ").title(),
+                       owner_org=people["dinkes"]["id"], **dict(DATASET, **fields))
+
+
+def visible_to(user: str | None, dataset_id: str) -> bool:
+    try:
+        call_action("package_show", context={"user": user or "", "ignore_auth": False},
+                    id=dataset_id)
+    except tk.NotAuthorized:
+        return False
+    return True
+
+
+def found_by(user: str | None, name: str) -> bool:
+    result = call_action("package_search", context={"user": user or "", "ignore_auth": False},
+                         fq=f"name:{name}", include_private=True)
+    return result["count"] == 1
+
+
+def test_the_whole_path_with_a_return_and_qa(people, inbox):
+    dataset = new_dataset(people, "jumlah-dokter-2023", private=False)
+    did = dataset["id"]
+    # Stage 1: a draft, private whatever the form said; only its OPD sees it.
+    assert dataset["private"] is True
+    review = call_action("walidata_review_show", id=did)
+    assert review["state"] == "draft"
+    for outsider in (None, "opd-bappeda", "walidata", "bps-ntt"):
+        assert not visible_to(outsider, did) and not found_by(outsider, dataset["name"])
+    assert visible_to("opd-dinkes", did)
+
+    # Stage 2: submitted; the desk is told and can read it, other OPDs still cannot.
+    assert act("submit", "opd-dinkes", did)["state"] == "submitted"
+    assert any("Pengajuan data baru" in s for s in inbox.to("walidata@example.go.id"))
+    assert visible_to("walidata", did) and found_by("walidata", dataset["name"])
+    assert not visible_to("opd-bappeda", did) and not visible_to(None, did)
+
+    # Stage 3: verification, a return with a finding, a fix and a resubmission.
+    act("verify", "walidata", did)
+    with pytest.raises(tk.ValidationError) as no_finding:
+        act("return", "walidata", did)
+    assert "Write the finding" in str(no_finding.value.error_dict)
+    returned = act("return", "walidata", did, comment="Definisi belum mengikuti BPS.")
+    assert returned["state"] == "returned"
+    assert any("dikembalikan" in s for s in inbox.to("opd-dinkes@example.go.id"))
+    call_action("package_patch", context={"user": "opd-dinkes", "ignore_auth": False},
+                id=did, definisi="Dokter umum dan spesialis dengan STR aktif (BPS)")
+    assert act("submit", "opd-dinkes", did)["round"] == 2
+    act("verify", "walidata", did)
+    assert act("verify", "walidata", did)["state"] == "qa"  # statistik needs BPS
+
+    # QA by the pembina data (BPS), who can now read it; nobody else may sign off.
+    assert visible_to("bps-ntt", did)
+    with pytest.raises(tk.ValidationError, match="role may not"):
+        act("qa_approve", "walidata", did)
+    assert act("qa_approve", "bps-ntt", did)["state"] == "verified"
+    with pytest.raises(tk.ValidationError, match="role may not"):
+        act("ratify", "opd-dinkes", did)
+
+    history = call_action("walidata_review_show", id=did)["events"]
+    assert [(e["action"], e["to_state"]) for e in history] == [
+        ("submit", "submitted"), ("verify", "verifying"), ("return", "returned"),
+        ("submit", "submitted"), ("verify", "verifying"), ("verify", "qa"),
+        ("qa_approve", "verified")]
+    assert history[2]["findings"] == ["Definisi belum mengikuti BPS."]
+    assert not visible_to(None, did) and not found_by(None, dataset["name"])
+
+
+def test_submit_guards_say_what_is_missing(people):
+    thin = new_dataset(people, "data-tipis", resources=[], konsep="", interpretasi="",
+                       metode_perhitungan="", ukuran="", tags=[], sumber_data="")
+    with pytest.raises(tk.ValidationError) as refused:
+        act("submit", "opd-dinkes", thin["id"])
+    messages = " ".join(refused.value.error_dict["state"])
+    assert "at least 80" in messages and "no data file" in messages
+    assert call_action("walidata_review_show", id=thin["id"])["state"] == "draft"
+
+
+def test_nobody_approves_their_own_submission(people):
+    dataset = new_dataset(people, "data-rangkap", creator="rangkap")
+    act("submit", "rangkap", dataset["id"])
+    with pytest.raises(tk.ValidationError, match="own submission"):
+        act("verify", "rangkap", dataset["id"])
+    assert act("verify", "walidata", dataset["id"])["state"] == "verifying"
+
+
+def test_the_queue_lists_waiting_datasets_for_reviewers_only(people):
+    dataset = new_dataset(people, "data-antre")
+    act("submit", "opd-dinkes", dataset["id"])
+    queue = call_action("walidata_review_list", context={"user": "walidata",
+                                                         "ignore_auth": False},
+                        state="submitted", organization="dinas-kesehatan")
+    assert "data-antre" in [row["name"] for row in queue["results"]]
+    assert all(row["state"] == "submitted" for row in queue["results"])
+    with pytest.raises(tk.NotAuthorized):
+        call_action("walidata_review_list", context={"user": "opd-dinkes",
+                                                     "ignore_auth": False})
+
+
+def test_two_reviewers_acting_at_once_cannot_both_succeed(people, app):
+    dataset = new_dataset(people, "data-balapan")
+    act("submit", "opd-dinkes", dataset["id"])
+    factories.User(name="walidata-2", email="w2@example.go.id")
+    call_action("organization_member_create", id="diskominfo", username="walidata-2",
+                role="editor")
+    model.Session.commit()
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def verify(user: str) -> None:
+        with app.flask_app.test_request_context():
+            barrier.wait()
+            try:
+                act("verify", user, dataset["id"])
+                outcomes.append("ok")
+            except tk.ValidationError as error:
+                outcomes.append(str(error.error_dict))
+            finally:
+                model.Session.remove()
+
+    threads = [threading.Thread(target=verify, args=(u,)) for u in ("walidata", "walidata-2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes)[0] == "ok" and outcomes.count("ok") == 1
+    events = call_action("walidata_review_show", id=dataset["id"])["events"]
+    assert [e["action"] for e in events] == ["submit", "verify"]
