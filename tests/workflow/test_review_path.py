@@ -6,11 +6,10 @@ import email
 import threading
 from email.policy import default as default_policy
 
-import pytest
-from aiosmtpd.controller import Controller
-
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import pytest
+from aiosmtpd.controller import Controller
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
