@@ -85,21 +85,26 @@ def _transition(action: str, context: dict[str, Any], data_dict: dict[str, Any]
         raise tk.ValidationError({"state": [tk._(
             "Someone else acted on this dataset first (it is now {state}); reload the page "
             "and decide again.").format(state=now)]}) from None
-    minutes_number = minutes_sha256 = None
-    if "berita_acara" in transition.effects:
-        minutes_number, minutes_sha256 = _make_minutes(dataset, moved, facts)
-    if {"make_public", "make_private"} & set(transition.effects):
-        tk.get_action("package_patch")(
-            {"ignore_auth": True, "user": context.get("user"), "defer_commit": True},
-            {"id": dataset["id"], "private": "make_private" in transition.effects})
-    # Who may read it follows the review state (permission labels): reindex now, in the
-    # same transaction as the state.
-    logic.index_update_package({"ignore_auth": True}, dataset["id"])
-    store.add_event(moved, action, review.state, facts.actor,
-                    sorted(r.value for r in actor_roles), comment, findings,
-                    completeness=score, minutes_number=minutes_number,
-                    minutes_sha256=minutes_sha256)
-    model.repo.commit()
+    try:
+        minutes_number = minutes_sha256 = None
+        if "berita_acara" in transition.effects:
+            minutes_number, minutes_sha256 = _make_minutes(dataset, moved, facts)
+        store.add_event(moved, action, review.state, facts.actor,
+                        sorted(r.value for r in actor_roles), comment, findings,
+                        completeness=score, minutes_number=minutes_number,
+                        minutes_sha256=minutes_sha256)
+        if {"make_public", "make_private"} & set(transition.effects):
+            # Saved (with its activity) but not committed: one commit below.
+            tk.get_action("package_patch")(
+                {"ignore_auth": True, "user": facts.actor, "defer_commit": True},
+                {"id": dataset["id"], "private": "make_private" in transition.effects})
+        # Who may read it follows the new state (permission labels): reindex it in the
+        # same transaction, then commit state, event, minutes and index together.
+        logic.index_update_package({"ignore_auth": True}, dataset["id"])
+        model.repo.commit()
+    except Exception:
+        model.Session.rollback()
+        raise
     notify.after_transition(action, transition.effects, dataset, moved, facts.actor, comment)
     return walidata_review_show(dict(context, ignore_auth=True), {"id": dataset["id"]})
 
