@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import socket
 import threading
 from email.policy import default as default_policy
 
@@ -42,6 +43,7 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
+        self.port = 0
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
         self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
@@ -53,11 +55,20 @@ class Inbox:
 
 @pytest.fixture(scope="module")
 def inbox():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=8025)
+    handler.port = port
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     yield handler
     controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def mail_goes_to_inbox(inbox, ckan_config, monkeypatch):
+    monkeypatch.setitem(ckan_config, "smtp.server", f"127.0.0.1:{inbox.port}")
 
 
 @pytest.fixture(scope="module")
@@ -188,22 +199,59 @@ def test_two_reviewers_acting_at_once_cannot_both_succeed(people, app):
     outcomes: list[str] = []
     barrier = threading.Barrier(2)
 
-    def verify(user: str) -> None:
+    def send_back(user: str) -> None:
         with app.flask_app.test_request_context():
             barrier.wait()
             try:
-                act("verify", user, dataset["id"])
+                act("return", user, dataset["id"], comment=f"Temuan dari {user}")
                 outcomes.append("ok")
             except tk.ValidationError as error:
                 outcomes.append(str(error.error_dict))
             finally:
                 model.Session.remove()
 
-    threads = [threading.Thread(target=verify, args=(u,)) for u in ("walidata", "walidata-2")]
+    threads = [threading.Thread(target=send_back, args=(u,))
+               for u in ("walidata", "walidata-2")]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
     assert sorted(outcomes)[0] == "ok" and outcomes.count("ok") == 1
     events = call_action("walidata_review_show", id=dataset["id"])["events"]
-    assert [e["action"] for e in events] == ["submit", "verify"]
+    assert [e["action"] for e in events] == ["submit", "return"]
+
+
+def test_ratify_with_berita_acara_then_publish_and_withdraw(people, inbox, app):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from ckanext.walidata.workflow import minutes, store
+
+    dataset = new_dataset(people, "survei-kepuasan-2024", type="pendukung",
+                          jenis_data="hasil_survei")
+    did = dataset["id"]
+    act("submit", "opd-dinkes", did)
+    act("verify", "walidata", did)
+    assert act("verify", "walidata", did)["state"] == "verified"  # pendukung: no pembina
+    ratified = act("ratify", "walidata", did, comment="Sesuai standar data.")
+    assert ratified["state"] == "ratified" and len(ratified["minutes"]) == 1
+    event = ratified["events"][-1]
+    pdf, sha256, package_id = store.minutes(event["minutes_number"])
+    assert package_id == did and sha256 == event["minutes_sha256"] == minutes.fingerprint(pdf)
+    text = " ".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)
+    assert event["minutes_number"] in text and "Survei Kepuasan 2024" in text
+    assert "walidata" in text and "opd-dinkes" in text
+    assert not visible_to(None, did)  # ratified is not yet published
+
+    published = act("publish", "walidata", did)
+    assert published["state"] == "published"
+    assert visible_to(None, did) and found_by(None, dataset["name"])
+    assert "Survei Kepuasan 2024" in app.get("/catalog.ttl").get_data(as_text=True)
+    assert any("dipublikasikan" in s for s in inbox.to("opd-dinkes@example.go.id"))
+
+    with pytest.raises(tk.ValidationError, match="Write the finding"):
+        act("withdraw", "walidata", did)
+    act("withdraw", "walidata", did, comment="Angka tahun 2024 dikoreksi BPS.")
+    assert not visible_to(None, did) and not found_by(None, dataset["name"])
+    assert "Survei Kepuasan 2024" not in app.get("/catalog.ttl").get_data(as_text=True)

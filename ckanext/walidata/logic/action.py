@@ -94,10 +94,11 @@ def _transition(action: str, context: dict[str, Any], data_dict: dict[str, Any]
                         completeness=score, minutes_number=minutes_number,
                         minutes_sha256=minutes_sha256)
         if {"make_public", "make_private"} & set(transition.effects):
-            # Saved (with its activity) but not committed: one commit below.
-            tk.get_action("package_patch")(
-                {"ignore_auth": True, "user": facts.actor, "defer_commit": True},
-                {"id": dataset["id"], "private": "make_private" in transition.effects})
+            # Set on the row itself: package_update counts a change of `private` alone
+            # as no change and rolls it back.
+            package = model.Package.get(dataset["id"])
+            package.private = "make_private" in transition.effects
+            package.metadata_modified = dt.datetime.utcnow()
         # Who may read it follows the new state (permission labels): reindex it in the
         # same transaction, then commit state, event, minutes and index together.
         logic.index_update_package({"ignore_auth": True}, dataset["id"])

@@ -44,6 +44,7 @@ def walidata_review_list(context: dict[str, Any], data_dict: dict[str, Any]
 
 
 @tk.chained_auth_function
+@tk.auth_allow_anonymous_access
 def package_show(next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
                  ) -> dict[str, Any]:
     """Reviewers read the private datasets under their review (by permission labels)."""

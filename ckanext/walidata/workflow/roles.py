@@ -31,7 +31,7 @@ def workflow_types() -> list[str]:
 
 
 def is_walidata(user: model.User | None) -> bool:
-    if user is None:
+    if not isinstance(user, model.User):  # None, or flask-login's anonymous user
         return False
     if user.sysadmin:
         return True
@@ -43,13 +43,13 @@ def is_walidata(user: model.User | None) -> bool:
 
 
 def pembina_groups(user: model.User | None) -> list[str]:
-    if user is None:
+    if not isinstance(user, model.User):
         return []
     return [group for group in QA_GROUPS if user.name in pembina_users(group)]
 
 
 def roles_for(user: model.User | None, dataset: dict[str, Any]) -> frozenset[Role]:
-    if user is None:
+    if not isinstance(user, model.User):
         return frozenset()
     roles = set()
     if dataset.get("owner_org") and authz.has_user_permission_for_group_or_org(

@@ -1,0 +1,138 @@
+"""What the Klinik Walidata pages show: labels, badges and the dataset page's review panel.
+
+The dataset page is rendered by CKAN's own view, so the panel gets its data
+through a template helper (``walidata_review_panel``); the klinik views use
+the same labels so a state looks the same on every page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from .. import helpers
+from . import machine, roles
+from .machine import N_, State
+
+# Bootstrap 5 badge classes: waiting states are blue, the OPD's turn is yellow.
+STATE_BADGES = {
+    State.DRAFT: "bg-secondary",
+    State.SUBMITTED: "bg-info text-dark",
+    State.VERIFYING: "bg-primary",
+    State.RETURNED: "bg-warning text-dark",
+    State.QA: "bg-primary",
+    State.VERIFIED: "bg-info text-dark",
+    State.RATIFIED: "bg-success",
+    State.PUBLISHED: "bg-success",
+    State.WITHDRAWN: "bg-dark",
+}
+
+# Button labels; ``verify`` means two steps, told apart by the state it starts from.
+ACTION_LABELS = {
+    "submit": N_("Submit for review"),
+    "verify": N_("Verify"),
+    "return": N_("Return to the OPD"),
+    "qa_approve": N_("Approve quality"),
+    "ratify": N_("Ratify"),
+    "publish": N_("Publish"),
+    "withdraw": N_("Withdraw"),
+}
+STEP_LABELS = {
+    ("verify", State.SUBMITTED): N_("Start verification"),
+    ("verify", State.VERIFYING): N_("Pass verification"),
+}
+
+# What an event in the timeline did, in the past tense.
+EVENT_LABELS = {
+    "submit": N_("Submitted"),
+    "verify": N_("Verification step"),
+    "return": N_("Returned with findings"),
+    "qa_approve": N_("Quality approved"),
+    "ratify": N_("Ratified"),
+    "publish": N_("Published"),
+    "withdraw": N_("Withdrawn"),
+}
+
+
+def state_info(state: str) -> dict[str, str]:
+    """``{value, label, badge}`` of a state, the label in the current language."""
+    known = State(state)
+    return {"value": known.value, "label": helpers.language_text(machine.LABELS[known]),
+            "badge": STATE_BADGES[known]}
+
+
+def action_label(action: str, state: str | None = None) -> str:
+    """The button text of an action taken from ``state``."""
+    if state in {s.value for s in State}:
+        step = STEP_LABELS.get((action, State(state)))
+        if step:
+            return tk._(step)
+    return tk._(ACTION_LABELS.get(action, action))
+
+
+def comment_required(action: str, state: str) -> bool:
+    """Whether the machine refuses ``action`` from ``state`` without a written finding."""
+    return any(machine.needs_a_finding in t.guards for t in machine.TRANSITIONS
+               if t.action == action and State(state) in t.sources)
+
+
+def display_name(user_name: str | None) -> str:
+    """A user's display name; the bare name when the account is gone."""
+    if not user_name:
+        return ""
+    user = model.User.get(user_name)
+    return user.display_name if user else user_name
+
+
+def when(timestamp: str | None) -> dt.datetime | None:
+    """Naive UTC: CKAN's ``render_datetime`` shifts only those to the display zone."""
+    if not timestamp:
+        return None
+    moment = dt.datetime.fromisoformat(timestamp)
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def walidata_review_panel(pkg: dict[str, Any]) -> dict[str, Any] | None:
+    """The review of a dataset as the panel shows it, or None when it has none to show.
+
+    None for types outside the review (stock datasets) and when the current user
+    may not read the review; the page must render either way.
+    """
+    if pkg.get("type") not in roles.workflow_types():
+        return None
+    try:
+        review = tk.get_action("walidata_review_show")({}, {"id": pkg["id"]})
+    except (tk.NotAuthorized, tk.ObjectNotFound, tk.ValidationError):
+        return None
+    state = review["state"]
+    dataset_ref = pkg.get("name") or pkg["id"]
+    events = [dict(event,
+                   when=when(event["created_at"]),
+                   actor_name=display_name(event["actor"]),
+                   action_label=tk._(EVENT_LABELS.get(event["action"], event["action"])),
+                   from_state=state_info(event["from_state"]),
+                   to_state=state_info(event["to_state"]),
+                   extra_findings=[f for f in event.get("findings") or []
+                                   if f != event["comment"]])
+              for event in review["events"]]
+    return dict(
+        review,
+        state_info=state_info(state),
+        submitted_by_name=display_name(review["submitted_by"]),
+        events=events,
+        actions=[{"verb": verb, "label": action_label(verb, state),
+                  "comment_required": comment_required(verb, state),
+                  "url": tk.h.url_for("klinik.act", id=dataset_ref, verb=verb)}
+                 for verb in review["actions"]],
+        minutes=[{"number": number,
+                  "url": tk.h.url_for("klinik.minutes", id=dataset_ref, number=number)}
+                 for number in review["minutes"]],
+    )
+
+
+def get_helpers() -> dict[str, Any]:
+    """The helpers to register in the plugin's ``get_helpers``."""
+    return {"walidata_review_panel": walidata_review_panel}
