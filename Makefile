@@ -67,7 +67,7 @@ bench: venv services
 
 # Re-extract messages and compile the translations (commit the .po and .mo files).
 i18n: venv
-	$(BIN)/pybabel extract -F babel.cfg -o ckanext/walidata/i18n/ckanext-walidata.pot --no-location --omit-header .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o ckanext/walidata/i18n/ckanext-walidata.pot --no-location --omit-header .
 	$(BIN)/pybabel update -i ckanext/walidata/i18n/ckanext-walidata.pot -d ckanext/walidata/i18n -D ckanext-walidata
 	$(BIN)/pybabel compile -d ckanext/walidata/i18n -D ckanext-walidata
 

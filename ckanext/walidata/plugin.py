@@ -18,7 +18,7 @@ from . import cli, completeness, helpers
 from .logic import action, auth, validators
 from .search import backend
 from .views import get_blueprints
-from .workflow import roles, store
+from .workflow import roles, store, template_helpers
 
 DEFAULT_LABELS = DefaultPermissionLabels()
 
@@ -51,7 +51,7 @@ class WalidataPlugin(p.SingletonPlugin, DefaultTranslation):
         return validators.get_validators()
 
     def get_helpers(self) -> dict[str, Any]:
-        return helpers.get_helpers()
+        return {**helpers.get_helpers(), **template_helpers.get_helpers()}
 
     def get_actions(self) -> dict[str, Any]:
         return action.get_actions()

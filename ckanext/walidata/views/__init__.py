@@ -21,4 +21,6 @@ def reference_autocomplete(scheme: str):
 
 
 def get_blueprints() -> list[Blueprint]:
-    return [reference_bp]
+    from .klinik import klinik
+
+    return [reference_bp, klinik]

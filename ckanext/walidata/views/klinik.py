@@ -1,0 +1,221 @@
+"""Klinik Walidata web pages: the review queue, the dashboard, the buttons, the minutes.
+
+The pages only call the review actions (which decide) and the dashboard queries
+(which count); whatever they refuse is shown to the user, never worked around.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from typing import Any
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.lib.pagination import Page
+from flask import Blueprint, Response, request
+from werkzeug.routing import BuildError
+
+from .. import helpers
+from ..workflow import dashboard as figures
+from ..workflow import machine, roles, store
+from ..workflow.template_helpers import display_name, state_info, when
+
+klinik = Blueprint("klinik", __name__)
+
+PER_PAGE = 25
+OVERDUE_ON_DASHBOARD = 20
+
+
+def _user() -> model.User | None:
+    name = tk.current_user.name if tk.current_user.is_authenticated else ""
+    return model.User.get(name) if name else None
+
+
+def _context() -> dict[str, Any]:
+    user = _user()
+    return {"user": user.name if user else "", "auth_user_obj": user}
+
+
+def _data_group_label(group: str) -> str:
+    return helpers.language_text(helpers.DATASET_TYPE_LABELS.get(group, group))
+
+
+def _dataset_url(dataset_type: str, name: str) -> str:
+    try:
+        return tk.h.url_for(f"{dataset_type}.read", id=name)
+    except BuildError:  # a type without its own blueprint
+        return tk.h.url_for("dataset.read", id=name)
+
+
+@klinik.route("/klinik")
+def queue() -> str:
+    """The desk's queue: filter by state, OPD, data group and overdue; oldest first."""
+    context = _context()
+    try:
+        tk.check_access("walidata_review_list", context, {})
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("Only the walidata and pembina data see the review queue."))
+    user = _user()
+    organizations = figures.organizations()
+    org_titles = {org["id"]: org["title"] for org in organizations}
+    data_groups = roles.workflow_types()
+    # A pembina data (not walidata) sees only the data groups they assure.
+    if not roles.is_walidata(user):
+        data_groups = [g for g in data_groups if g in roles.pembina_groups(user)]
+        if not data_groups:
+            return tk.abort(403, tk._("Only the walidata and pembina data see the review "
+                                      "queue."))
+
+    state = request.args.get("state", "")
+    if state not in {s.value for s in machine.State}:
+        state = ""
+    organization = request.args.get("organization", "")
+    if organization not in {org["name"] for org in organizations}:
+        organization = ""
+    data_group = request.args.get("data_group", "")
+    if data_group not in data_groups:
+        data_group = ""
+    overdue = tk.asbool(request.args.get("overdue", False))
+    try:
+        page = max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        page = 1
+
+    filters = {"organization": organization or None,
+               "data_group": data_group or data_groups, "overdue": overdue}
+    list_action = tk.get_action("walidata_review_list")
+    counts = {s.value: list_action(dict(context), dict(filters, state=s.value, limit=1))["count"]
+              for s in machine.State}
+    result = list_action(dict(context), dict(filters, state=state or None, limit=PER_PAGE,
+                                             offset=(page - 1) * PER_PAGE))
+    rows = [dict(row,
+                 url=_dataset_url(row["data_group"], row["name"]),
+                 organization_title=org_titles.get(row["owner_org"], ""),
+                 data_group_label=_data_group_label(row["data_group"]),
+                 state_info=state_info(row["state"]),
+                 submitted_by_name=display_name(row["submitted_by"]),
+                 waiting_since=when(row["updated_at"]))
+            for row in result["results"]]
+    args = {"state": state, "organization": organization, "data_group": data_group,
+            "overdue": "1" if overdue else ""}
+
+    def url(**changes: Any) -> str:
+        """This page with some filters changed; empty filters left out."""
+        merged = dict(args, **changes)
+        return tk.h.url_for("klinik.queue", **{k: v for k, v in merged.items() if v})
+
+    pager = Page(collection=rows, page=page, item_count=result["count"],
+                      items_per_page=PER_PAGE, presliced_list=True,
+                      url=lambda page: url(page=page))
+    return tk.render("walidata/klinik/queue.html", extra_vars={
+        "rows": rows, "count": result["count"], "page": pager, "args": args, "url": url,
+        "states": [dict(state_info(s.value), count=counts[s.value],
+                        waiting=s in machine.REVIEW_STATES) for s in machine.State],
+        "waiting_count": sum(counts[s.value] for s in machine.REVIEW_STATES),
+        "organizations": organizations,
+        "data_groups": [{"value": g, "label": _data_group_label(g)} for g in data_groups],
+        "overdue_days": tk.config.get("ckanext.walidata.workflow.overdue_days"),
+        "is_walidata": roles.is_walidata(user),
+    })
+
+
+def _portal_zone() -> dt.tzinfo:
+    """The zone the portal shows times in; quarters start at its midnight."""
+    name = tk.config.get("ckan.display_timezone") or "UTC"
+    if name == "server":
+        return dt.datetime.now().astimezone().tzinfo or dt.timezone.utc
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.timezone.utc
+
+
+@klinik.route("/klinik/dashboard")
+def dashboard() -> str:
+    """The clinic in figures: stages, OPDs, time per stage, overdue, quarterly submissions."""
+    if not roles.is_walidata(_user()):
+        return tk.abort(403, tk._("Only the walidata see the clinic dashboard."))
+    zone = _portal_zone()
+    year, quarter = figures.quarter_of(dt.datetime.now(zone).date())
+    start, end = figures.quarter_bounds(year, quarter, zone)
+    overdue = tk.get_action("walidata_review_list")(
+        _context(), {"overdue": True, "limit": OVERDUE_ON_DASHBOARD})
+    orgs = {org["id"]: org for org in figures.organizations()}
+    stages = figures.median_days_per_stage()
+    counts = figures.state_counts()
+    return tk.render("walidata/klinik/dashboard.html", extra_vars={
+        "states": [dict(state_info(state), count=n) for state, n in counts.items()],
+        "per_organization": figures.per_organization(),
+        "stages": [dict(state_info(s.value), **stages[s.value])
+                   for s in machine.State if s.value in stages],
+        "overdue_count": overdue["count"],
+        "overdue": [dict(row, url=_dataset_url(row["data_group"], row["name"]),
+                         organization_title=orgs.get(row["owner_org"], {}).get("title", ""),
+                         state_info=state_info(row["state"]),
+                         waiting_since=when(row["updated_at"]))
+                    for row in overdue["results"]],
+        "overdue_days": tk.config.get("ckanext.walidata.workflow.overdue_days"),
+        "quarter": {"year": year, "quarter": quarter, "start": start,
+                    "last": end - dt.timedelta(seconds=1),
+                    **figures.submissions(start, end)},
+    })
+
+
+@klinik.route("/dataset/<id>/review/<verb>", methods=["POST"])
+def act(id: str, verb: str) -> Any:
+    """A review button: the action decides; its refusal is flashed, not hidden."""
+    if verb not in machine.ACTIONS:
+        return tk.abort(404, tk._("Unknown review action"))
+    context = _context()
+    try:
+        tk.check_access("package_show", dict(context), {"id": id})
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return tk.abort(404, tk._("Dataset not found"))
+    dataset = model.Package.get(id)
+    if dataset is None:
+        return tk.abort(404, tk._("Dataset not found"))
+    try:
+        review = tk.get_action(f"walidata_{verb}")(context, {
+            "id": dataset.id, "comment": request.form.get("comment", "")})
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("Sign in to take part in the review."))
+    except tk.ValidationError as error:
+        for messages in error.error_dict.values():
+            for message in messages if isinstance(messages, list) else [messages]:
+                tk.h.flash_error(str(message))
+    else:
+        tk.h.flash_success(tk._("Done. The dataset is now: {state}.").format(
+            state=review["state_label"]))
+        try:
+            tk.check_access("package_show", _context(), {"id": dataset.id})
+        except tk.NotAuthorized:
+            # Returned or withdrawn: back with its OPD, out of the reviewer's sight.
+            return tk.redirect_to(tk.h.url_for("klinik.queue"))
+    return tk.redirect_to(_dataset_url(dataset.type, dataset.name))
+
+
+def _attachment_name(number: str) -> str:
+    """``BA-WALIDATA/2026/0007`` → ``BA-WALIDATA-2026-0007.pdf`` (no slashes in a filename)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", number).strip("-.") + ".pdf"
+
+
+@klinik.route("/dataset/<id>/berita-acara/<path:number>.pdf")
+def minutes(id: str, number: str) -> Response:
+    """A berita acara of the dataset, for whoever may read the dataset."""
+    try:
+        tk.check_access("package_show", _context(), {"id": id})
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        # As CKAN's dataset page: an unreadable dataset is not found.
+        return tk.abort(404, tk._("Dataset not found"))
+    dataset = model.Package.get(id)
+    found = store.minutes(number)
+    if dataset is None or found is None or found[2] != dataset.id:
+        return tk.abort(404, tk._("No such berita acara for this dataset"))
+    pdf, sha256, _package_id = found
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{_attachment_name(number)}"',
+        "X-Content-SHA256": sha256,
+        "Cache-Control": "private",
+    })
