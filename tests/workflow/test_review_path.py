@@ -255,3 +255,22 @@ def test_ratify_with_berita_acara_then_publish_and_withdraw(people, inbox, app):
     act("withdraw", "walidata", did, comment="Angka tahun 2024 dikoreksi BPS.")
     assert not visible_to(None, did) and not found_by(None, dataset["name"])
     assert "Survei Kepuasan 2024" not in app.get("/catalog.ttl").get_data(as_text=True)
+
+
+def test_bulk_publish_reports_each_dataset(people):
+    ready = []
+    for name in ("bulk-satu", "bulk-dua"):
+        dataset = new_dataset(people, name, type="pendukung", jenis_data="data_administrasi")
+        for verb, user in (("submit", "opd-dinkes"), ("verify", "walidata"),
+                           ("verify", "walidata"), ("ratify", "walidata")):
+            act(verb, user, dataset["id"])
+        ready.append(dataset["id"])
+    waiting = new_dataset(people, "bulk-tiga")
+    result = call_action("walidata_bulk", context={"user": "walidata", "ignore_auth": False},
+                         action="publish", ids=[*ready, waiting["id"], "tidak-ada"])
+    assert result["done"] == 2 and result["refused"] == 2
+    outcome = {r["id"]: r for r in result["results"]}
+    assert all(outcome[i]["state"] == "published" for i in ready)
+    assert "cannot take the action" in str(outcome[waiting["id"]]["errors"])
+    assert outcome["tidak-ada"]["ok"] is False
+    assert visible_to(None, ready[0]) and not visible_to(None, waiting["id"])

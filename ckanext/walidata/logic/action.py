@@ -285,9 +285,42 @@ def walidata_review_list(context: dict[str, Any], data_dict: dict[str, Any]
     return {"count": count, "results": rows}
 
 
-WORKFLOW_ACTIONS = (walidata_submit, walidata_verify, walidata_return, walidata_qa_approve,
-                    walidata_ratify, walidata_publish, walidata_withdraw, walidata_review_show,
-                    walidata_review_list)
+def walidata_bulk(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    """One review action on many datasets (the desk's ratify or publish many at once).
+
+    Every dataset goes through its own guards and its own transaction; one refusal does
+    not stop the others.
+
+    :param action: ``verify``, ``qa_approve``, ``ratify``, ``publish`` or ``return`` ...
+    :param ids: list of dataset ids or names
+    :param comment: optional (required by ``return``)
+    :returns: ``{done: n, refused: n, results: [{id, ok, state | errors}]}``
+    """
+    action = tk.get_or_bust(data_dict, "action")
+    ids = data_dict.get("ids") or []
+    if action not in machine.ACTIONS:
+        raise tk.ValidationError({"action": [tk._("Unknown review action {action}.").format(
+            action=action)]})
+    if isinstance(ids, str) or not ids:
+        raise tk.ValidationError({"ids": [tk._("Give a list of datasets.")]})
+    results = []
+    for dataset_id in ids:
+        try:
+            review = _transition(action, dict(context), {
+                "id": dataset_id, "comment": data_dict.get("comment", "")})
+            results.append({"id": dataset_id, "ok": True, "state": review["state"]})
+        except (tk.ValidationError, tk.ObjectNotFound, tk.NotAuthorized) as error:
+            model.Session.rollback()
+            errors = getattr(error, "error_dict", None) or {"id": [str(error) or
+                                                                   tk._("Not found")]}
+            results.append({"id": dataset_id, "ok": False, "errors": errors})
+    done = sum(1 for result in results if result["ok"])
+    return {"done": done, "refused": len(results) - done, "results": results}
+
+
+WORKFLOW_ACTIONS = (walidata_bulk, walidata_submit, walidata_verify, walidata_return,
+                    walidata_qa_approve, walidata_ratify, walidata_publish, walidata_withdraw,
+                    walidata_review_show, walidata_review_list)
 
 
 def get_actions() -> dict[str, Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class State(str, enum.Enum):
@@ -224,14 +224,6 @@ def available(state: State, facts: Facts) -> list[str]:
     return allowed
 
 
-@dataclass
-class _Edge:
-    source: State
-    target: str
-    label: str
-    roles: list[str] = field(default_factory=list)
-
-
 def mermaid() -> str:
     """The graph of the machine, generated from TRANSITIONS (docs/workflow.md)."""
     lines = ["stateDiagram-v2", "    [*] --> draft"]
@@ -247,5 +239,36 @@ def mermaid() -> str:
     return "\n".join(lines)
 
 
+def markdown() -> str:
+    """docs/workflow.md: the graph and the table of transitions, generated from this module."""
+    rows = []
+    for t in TRANSITIONS:
+        targets = ("qa / verified" if t.target is _after_verification
+                   else t.target(Facts(frozenset(), "")).value)
+        rows.append(f"| `{t.action}` | {', '.join(s.value for s in t.sources)} | {targets} | "
+                    f"{', '.join(r.value for r in t.roles)} | "
+                    f"{', '.join(g.__name__ for g in t.guards) or '—'} | "
+                    f"{', '.join(t.effects) or '—'} | {t.doc} |")
+    states = "\n".join(f"| `{state.value}` | {LABELS[state]['id']} | {LABELS[state]['en']} |"
+                       for state in State)
+    return "\n".join([
+        "# Klinik Walidata: the review workflow",
+        "",
+        "Generated from `ckanext/walidata/workflow/machine.py` by",
+        "`python -m ckanext.walidata.workflow.machine > docs/workflow.md`; do not edit by hand.",
+        "",
+        "```mermaid", mermaid(), "```",
+        "",
+        "| state | Indonesian | English |", "| --- | --- | --- |", states,
+        "",
+        "| action | from | to | who | guards | effects | meaning |",
+        "| --- | --- | --- | --- | --- | --- | --- |", *rows,
+        "",
+        f"Data groups with a pembina data sign-off: "
+        f"{', '.join(f'{g} ({who})' for g, who in QA_GROUPS.items())}.",
+        "",
+    ])
+
+
 if __name__ == "__main__":
-    sys.stdout.write(mermaid() + "\n")
+    sys.stdout.write(markdown())
