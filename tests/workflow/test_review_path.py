@@ -274,3 +274,20 @@ def test_bulk_publish_reports_each_dataset(people):
     assert "cannot take the action" in str(outcome[waiting["id"]]["errors"])
     assert outcome["tidak-ada"]["ok"] is False
     assert visible_to(None, ready[0]) and not visible_to(None, waiting["id"])
+
+
+def test_each_decision_is_in_the_activity_stream_of_those_who_may_read_it(people):
+    dataset = new_dataset(people, "data-aktivitas")
+    act("submit", "opd-dinkes", dataset["id"])
+    act("return", "walidata", dataset["id"], comment="Satuan belum diisi per kolom.")
+    stream = call_action("package_activity_list", context={"user": "opd-dinkes",
+                                                           "ignore_auth": False},
+                         id=dataset["id"])
+    reviews = [a["data"]["walidata_review"] for a in stream if "walidata_review" in a["data"]]
+    assert [(r["action"], r["to"]) for r in reviews] == [("return", "returned"),
+                                                         ("submit", "submitted")]
+    assert reviews[0]["comment"] == "Satuan belum diisi per kolom."
+    with pytest.raises(tk.NotAuthorized):
+        call_action("package_activity_list", context={"user": "opd-bappeda",
+                                                      "ignore_auth": False},
+                    id=dataset["id"])

@@ -7,7 +7,9 @@ from typing import Any
 
 import ckan.logic as logic
 import ckan.model as model
+import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.lib.plugins import get_permission_labels
 
 from .. import helpers, reference
 from ..workflow import machine, notify, roles, store
@@ -99,6 +101,8 @@ def _transition(action: str, context: dict[str, Any], data_dict: dict[str, Any]
             package = model.Package.get(dataset["id"])
             package.private = "make_private" in transition.effects
             package.metadata_modified = dt.datetime.utcnow()
+        _record_activity(dataset["id"], facts.actor, action, review.state, moved.state,
+                         comment)
         # Who may read it follows the new state (permission labels): reindex it in the
         # same transaction, then commit state, event, minutes and index together.
         logic.index_update_package({"ignore_auth": True}, dataset["id"])
@@ -108,6 +112,25 @@ def _transition(action: str, context: dict[str, Any], data_dict: dict[str, Any]
         raise
     notify.after_transition(action, transition.effects, dataset, moved, facts.actor, comment)
     return walidata_review_show(dict(context, ignore_auth=True), {"id": dataset["id"]})
+
+
+def _record_activity(dataset_id: str, actor: str, action: str, from_state: machine.State,
+                     to_state: machine.State, comment: str) -> None:
+    """A 'changed package' entry in the activity stream, visible to who may read the dataset."""
+    if not p.plugin_loaded("activity"):
+        return
+    package = model.Package.get(dataset_id)
+    tk.get_action("activity_create")({"ignore_auth": True, "defer_commit": True}, {
+        "user_id": actor, "object_id": dataset_id, "activity_type": "changed package",
+        "permission_labels": get_permission_labels().get_dataset_labels(package),
+        "data": {
+            "package": tk.get_action("package_show")(
+                {"ignore_auth": True, "for_view": False}, {"id": dataset_id}),
+            "actor": actor,
+            "walidata_review": {"action": action, "from": from_state.value,
+                                "to": to_state.value, "comment": comment},
+        },
+    })
 
 
 def _make_minutes(dataset: dict[str, Any], review: store.Review,
