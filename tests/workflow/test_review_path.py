@@ -291,3 +291,18 @@ def test_each_decision_is_in_the_activity_stream_of_those_who_may_read_it(people
         call_action("package_activity_list", context={"user": "opd-bappeda",
                                                       "ignore_auth": False},
                     id=dataset["id"])
+
+
+def test_a_published_dataset_cannot_be_edited_in_place_by_its_opd(people):
+    dataset = new_dataset(people, "data-terbit", type="pendukung", jenis_data="hasil_survei")
+    for verb, user in (("submit", "opd-dinkes"), ("verify", "walidata"), ("verify", "walidata"),
+                       ("ratify", "walidata"), ("publish", "walidata")):
+        act(verb, user, dataset["id"])
+    editor = {"user": "opd-dinkes", "ignore_auth": False}
+    with pytest.raises(tk.NotAuthorized, match="Klinik Walidata"):
+        call_action("package_patch", context=dict(editor), id=dataset["id"],
+                    notes="Angka diganti tanpa verifikasi")
+    with pytest.raises(tk.NotAuthorized):
+        call_action("resource_create", context=dict(editor), package_id=dataset["id"],
+                    url="http://data.example/baru.csv", name="Baru")
+    assert call_action("package_show", id=dataset["id"])["notes"] == DATASET["notes"]

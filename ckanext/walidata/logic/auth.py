@@ -7,6 +7,8 @@ from typing import Any
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
+from .. import helpers
+
 
 @tk.auth_allow_anonymous_access
 def walidata_reference_search(context: dict[str, Any], data_dict: dict[str, Any]
@@ -64,6 +66,33 @@ def package_show(next_auth: Any, context: dict[str, Any], data_dict: dict[str, A
     return result
 
 
+@tk.chained_auth_function
+def package_update(next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
+                   ) -> dict[str, Any]:
+    """A published dataset changes only through the review: its OPD cannot edit it in place.
+
+    Otherwise an edit would be public before anyone verified it. The OPD publishes the
+    next period as a new dataset (or asks the walidata to withdraw this one first).
+    """
+    from ..workflow import machine, roles, store
+
+    result = next_auth(context, data_dict)
+    if not result.get("success"):
+        return result
+    dataset = context.get("package") or model.Package.get((data_dict or {}).get("id") or "")
+    if dataset is None or dataset.type not in roles.workflow_types():
+        return result
+    review = store.get(dataset.id)
+    user = model.User.get(context.get("user") or "")
+    if review and review.state in (machine.State.PUBLISHED, machine.State.RATIFIED) \
+            and not roles.is_walidata(user):
+        return {"success": False, "msg": tk._(
+            "This dataset is {state}: it changes only through the Klinik Walidata. Publish the "
+            "next period as a new dataset, or ask the walidata to withdraw this one.").format(
+                state=helpers.language_text(machine.LABELS[review.state]))}
+    return result
+
+
 WORKFLOW_VERBS = ("submit", "verify", "return", "qa_approve", "ratify", "publish", "withdraw")
 
 
@@ -72,5 +101,6 @@ def get_auth_functions() -> dict[str, Any]:
                                  for verb in (*WORKFLOW_VERBS, "bulk")}
     functions.update(walidata_reference_search=walidata_reference_search,
                      walidata_review_show=walidata_review_show,
-                     walidata_review_list=walidata_review_list, package_show=package_show)
+                     walidata_review_list=walidata_review_list, package_show=package_show,
+                     package_update=package_update)
     return functions
