@@ -20,6 +20,7 @@ Tables are generated deterministically (string-seeded noise), so the files under
     python -m ckanext.walidata.demo.catalogue           # rewrite files/
     python -m ckanext.walidata.demo.catalogue --check   # exit 1 if inconsistent or stale
     python -m ckanext.walidata.demo.catalogue --scores  # expected completeness scores
+    python -m ckanext.walidata.demo.catalogue --reviews # target states in the review
 
 This module must not import CKAN: it is read by tests and tools without a
 configured CKAN (it reads the schema YAML and reference files directly).
@@ -45,6 +46,7 @@ from typing import Any
 import yaml
 
 from ckanext.walidata import completeness
+from ckanext.walidata.workflow import machine
 
 FILES_DIR = Path(__file__).parent / "files"
 
@@ -359,12 +361,47 @@ class User:
         return f"{self.name}@{EMAIL_DOMAIN}"
 
 
+@dataclass(frozen=True)
+class Pembina:
+    """A pembina data (Perpres 39/2019) as a demo account: the national agency that assures
+    the quality of one data group (dataset type) in the qa stage of the Klinik Walidata.
+
+    The portal knows them only from its configuration: ``ckanext.walidata.pembina.<group>
+    = <user>`` (see ``pembina_config()``); they belong to no organization.
+    """
+
+    group: str  # statistik, geospasial or keuangan (machine.QA_GROUPS)
+    user: str
+    fullname: str
+    about: str
+
+
+PEMBINA: tuple[Pembina, ...] = (
+    Pembina("statistik", "bps-ntt", "BPS Provinsi NTT",
+            "Pembina data statistik: Badan Pusat Statistik Provinsi Nusa Tenggara Timur. "
+            "Menjamin mutu data statistik sektoral (konsep, definisi, klasifikasi, metode)."),
+    Pembina("geospasial", "big-ntt", "BIG Pembina Data Geospasial NTT",
+            "Pembina data geospasial: Badan Informasi Geospasial, untuk simpul jaringan "
+            "Provinsi Nusa Tenggara Timur. Menjamin mutu data dan metadata geospasial."),
+    Pembina("keuangan", "kemenkeu-ntt", "Kanwil DJPb Provinsi NTT (Kemenkeu)",
+            "Pembina data keuangan: Kantor Wilayah Direktorat Jenderal Perbendaharaan "
+            "Kementerian Keuangan Provinsi Nusa Tenggara Timur."),
+)
+PEMBINA_USER: dict[str, str] = {p.group: p.user for p in PEMBINA}
+
+
+def pembina_config() -> list[str]:
+    """The configuration lines that make the demo's pembina accounts the pembina data."""
+    return [f"ckanext.walidata.pembina.{p.group} = {p.user}" for p in PEMBINA]
+
+
 ADMIN_USER = "admin"
+WALIDATA_USER = "walidata"  # verifies, returns, ratifies and publishes in the demo's review
 
 USERS: tuple[User, ...] = (
     User(ADMIN_USER, "Administrator Portal Satu Data NTT",
          "Administrator sistem portal (sysadmin).", sysadmin=True, password=None),
-    User("walidata", "Tim Walidata Diskominfo NTT",
+    User(WALIDATA_USER, "Tim Walidata Diskominfo NTT",
          "Walidata provinsi: memeriksa kelengkapan, memverifikasi dan mengesahkan data yang "
          "diajukan OPD (Klinik Walidata).", organization=WALIDATA_ORG, capacity="admin"),
     *(
@@ -373,7 +410,9 @@ USERS: tuple[User, ...] = (
              organization=o.name, capacity="editor")
         for o in ORGANIZATIONS
     ),
+    *(User(p.user, p.fullname, p.about) for p in PEMBINA),
 )
+USER: dict[str, User] = {u.name: u for u in USERS}
 
 
 # ---------------------------------------------------------------------------
@@ -1265,11 +1304,11 @@ DATASETS: tuple[Dataset, ...] = (
         "di setiap kabupaten/kota. Angka absolut; untuk rasio per 100.000 kelahiran hidup "
         "diperlukan data jumlah kelahiran.",
         "tahunan", "2023", "jiwa",
-        tier="sebagian", sdi=_stat(
+        tier="hampir", sdi=_stat(
             "Jumlah kematian ibu dan kematian bayi",
             "Kematian ibu: kematian perempuan selama kehamilan, persalinan atau 42 hari setelah "
             "persalinan karena sebab yang berhubungan dengan kehamilan; kematian bayi: kematian "
-            "anak sebelum berumur satu tahun."),
+            "anak sebelum berumur satu tahun.", "jumlah"),
         resources=(_res("Kematian Ibu dan Bayi 2023", "kematian-ibu-bayi-2023.csv",
                         per_region(2023, [
                             count("kematian_ibu", 0.030, poverty_boost=0.3, spread=0.4),
@@ -1504,11 +1543,11 @@ DATASETS: tuple[Dataset, ...] = (
         "adat di Sumba, Ngada dan Timor. Sumber: Registrasi Nasional Cagar Budaya dan "
         "pendataan bidang kebudayaan.",
         "tahunan", "2023", "unit", license_id="cc-by-sa",
-        tier="sebagian", urusan="2.22", sdi=_stat(
+        tier="hampir", urusan="2.22", sdi=_stat(
             "Jumlah cagar budaya dan sanggar seni",
             "Cagar budaya: situs, bangunan, struktur dan benda yang ditetapkan atau terdaftar "
             "dalam Registrasi Nasional Cagar Budaya; sanggar seni: kelompok kesenian yang "
-            "terdata aktif."),
+            "terdata aktif.", "jumlah"),
         resources=(_res("Cagar Budaya dan Sanggar Seni 2023", "cagar-budaya-sanggar-2023.csv",
                         per_region(2023, [
                             count("cagar_budaya", 0.08, scale="villages", spread=0.5),
@@ -1524,10 +1563,10 @@ DATASETS: tuple[Dataset, ...] = (
         "kebudayaan. Kampung adat terbanyak berada di Sumba dan Ngada, misalnya Praijing, "
         "Ratenggaro dan Bena.",
         "lebih_dari_dua_tahun", "2023", "kampung", license_id="cc-by-sa",
-        tier="minim", urusan="2.22", sdi=_stat(
+        tier="hampir", urusan="2.22", sdi=_stat(
             "Jumlah kampung adat",
             "Kampung adat: permukiman yang masih dihuni masyarakat adat dan menjalankan "
-            "tradisinya, terdata sebagai objek pemajuan kebudayaan."),
+            "tradisinya, terdata sebagai objek pemajuan kebudayaan.", "jumlah"),
         resources=(_res("Kampung Adat 2023", "kampung-adat-2023.csv",
                         per_region(2023, [count("jumlah_kampung_adat", 0.05, scale="villages",
                                                 weights=KAMPUNG_ADAT_WEIGHT, spread=0.3)],
@@ -1915,7 +1954,8 @@ DATASETS: tuple[Dataset, ...] = (
         "kelompok aset dalam neraca Laporan Keuangan Pemerintah Daerah (LKPD), setelah "
         "akumulasi penyusutan. Jalan, irigasi dan jaringan merupakan kelompok aset terbesar.",
         "tahunan", "2020-2024", "rupiah", **KEUANGAN,
-        tier="sebagian", sdi=_keu("realisasi"),
+        tier="hampir", sdi=_keu("realisasi", dana="PAD, dana transfer dan lain-lain "
+                                                 "pendapatan daerah yang sah"),
         resources=(_res("Neraca Aset Tetap 2020-2024", "neraca-aset-tetap-2020-2024.csv",
                         composition("aset", ("kelompok_aset",), [
                             ("Tanah", 0.17),
@@ -2014,10 +2054,11 @@ DATASETS: tuple[Dataset, ...] = (
         "Indikator SDGs 6.1 dan indikator kinerja urusan pekerjaan umum.",
         "tahunan", "2023", "persen", source="BPS Provinsi Nusa Tenggara Timur, Susenas",
         license_id="odc-odbl",
-        tier="sebagian", sdi=_stat(
+        tier="hampir", sdi=_stat(
             "Persentase rumah tangga dengan akses air minum layak",
             "Persentase rumah tangga yang sumber air minum utamanya layak: air leding, sumur "
-            "bor atau pompa, sumur terlindung, mata air terlindung dan air hujan."),
+            "bor atau pompa, sumur terlindung, mata air terlindung dan air hujan.",
+            "persentase"),
         resources=(_res("Akses Air Minum Layak 2023", "akses-air-minum-layak-2023.csv",
                         per_region(2023, [rate("akses_air_minum_layak", 86.0, ipm_slope=0.9,
                                                spread=5.0, lo=55, hi=99.5)], "persen"),
@@ -2277,10 +2318,10 @@ DATASETS: tuple[Dataset, ...] = (
         "kabupaten/kota. Sentra kopi berada di dataran tinggi Flores: Manggarai Timur, "
         "Manggarai dan Ngada (Kopi Arabika Flores Bajawa berindikasi geografis).",
         "tahunan", "2023", "ton", license_id="cc-by-sa",
-        tier="sebagian", sdi=_stat(
+        tier="hampir", sdi=_stat(
             "Produksi kopi perkebunan rakyat",
             "Produksi kopi arabika dan robusta perkebunan rakyat dalam bentuk biji kering (kopi "
-            "beras) dalam setahun."),
+            "beras) dalam setahun.", "jumlah"),
         resources=(_res("Produksi Kopi 2023", "produksi-kopi-2023.csv",
                         per_region(2023, [fixed("produksi_kopi", KOPI_TON, spread=0.1)], "ton"),
                         "Produksi kopi (ton biji kering) per kabupaten/kota, 2023."),),
@@ -2393,10 +2434,11 @@ DATASETS: tuple[Dataset, ...] = (
         "Jumlah rumah tidak layak huni (RTLH) milik keluarga miskin yang direhabilitasi melalui "
         "bantuan sosial pemerintah provinsi tahun 2023, per kabupaten/kota.",
         "tahunan", "2023", "unit",
-        tier="minim", sdi=_stat(
+        tier="hampir", sdi=_stat(
             "Jumlah rumah tidak layak huni yang direhabilitasi",
             "Rumah tidak layak huni milik keluarga miskin yang selesai diperbaiki (atap, "
-            "lantai, dinding) melalui bantuan sosial pemerintah provinsi pada tahun berjalan."),
+            "lantai, dinding) melalui bantuan sosial pemerintah provinsi pada tahun berjalan.",
+            "jumlah"),
         resources=(_res("Rehabilitasi RTLH 2023", "rehabilitasi-rtlh-2023.csv",
                         per_region(2023, [count("rtlh_direhabilitasi", 0.12, poverty_boost=0.5,
                                                 spread=0.4)], "unit"),
@@ -2501,10 +2543,10 @@ DATASETS: tuple[Dataset, ...] = (
         "Jumlah penduduk wajib KTP (berumur 17 tahun ke atas atau pernah kawin) dan jumlah yang "
         "telah melakukan perekaman KTP elektronik per kabupaten/kota, keadaan Desember 2023.",
         "semesteran", "2023", "jiwa", steward="Kementerian Dalam Negeri",
-        tier="sebagian", sdi=_stat(
+        tier="hampir", sdi=_stat(
             "Jumlah wajib KTP dan perekaman KTP elektronik",
             "Wajib KTP: penduduk berumur 17 tahun ke atas atau yang pernah kawin; sudah rekam: "
-            "wajib KTP yang data biometriknya telah direkam untuk KTP elektronik."),
+            "wajib KTP yang data biometriknya telah direkam untuk KTP elektronik.", "jumlah"),
         resources=(_res("Perekaman KTP-el 2023", "perekaman-ktp-el-2023.csv",
                         per_region(2023, [
                             derived("wajib_ktp", lambda r, year, row: r.population(year) * 0.66
@@ -2546,10 +2588,10 @@ DATASETS: tuple[Dataset, ...] = (
         "pekerjaan dari kabupaten lain di Nusa Tenggara Timur.",
         "tahunan", "2015-2024", "jiwa", region=REGION["53.71"],
         steward="Kementerian Dalam Negeri",
-        tier="minim", sdi=_stat(
+        tier="hampir", sdi=_stat(
             "Jumlah penduduk Kota Kupang",
             "Penduduk yang terdaftar dalam data kependudukan semester II dan berdomisili di "
-            "Kota Kupang."),
+            "Kota Kupang.", "jumlah"),
         resources=(_res("Penduduk Kota Kupang 2015-2024", "penduduk-kota-kupang-2015-2024.csv",
                         series(REGION["53.71"], "jumlah_penduduk",
                                {y: REGION["53.71"].population_2020 * 1.02 ** (y - 2020)
@@ -2558,6 +2600,336 @@ DATASETS: tuple[Dataset, ...] = (
     ),
 )
 # fmt: on
+
+
+# ---------------------------------------------------------------------------
+# Klinik Walidata: where the demo leaves each dataset in the review
+# ---------------------------------------------------------------------------
+#
+# The loader walks every reviewed dataset from draft to its target state with the real
+# review actions (workflow/machine.py), each taken by the user whose role it is: the
+# OPD's operator submits, the walidata verifies, returns, ratifies and publishes, and the
+# pembina data of statistik, geospasial and keuangan datasets signs off (or returns) in
+# qa. Most datasets end published; REVIEWS names the others (the clinic's queue) and the
+# published datasets that were sent back once before (a real timeline).
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A return with a written finding, and the OPD's note when it submitted again.
+
+    ``at`` is the state the dataset is sent back from: ``submitted`` or ``verifying``
+    (the walidata returns it) or ``qa`` (the pembina data returns it). ``fix`` is the
+    OPD's note on resubmission; the last finding of a dataset left ``returned`` has none.
+    """
+
+    at: str
+    text: str
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class Review:
+    """The target state of a dataset in the review and the returns on its way there."""
+
+    state: str  # a machine.State value
+    returns: tuple[Finding, ...] = ()
+
+
+PUBLISHED = Review("published")  # every reviewed dataset that REVIEWS does not name
+
+# fmt: off
+REVIEWS: dict[str, Review] = {
+    # --- draft: the OPDs' unfinished, restricted (terbatas) datasets. Their completeness is
+    # below the 80 the clinic needs, so they cannot be submitted yet.
+    "jumlah-kasus-baru-hiv-dan-aids-menurut-kabupaten-kota-2023": Review("draft"),
+    "angka-putus-sekolah-sma-smk-menurut-kabupaten-kota-2023": Review("draft"),
+    "daftar-usulan-proyek-strategis-daerah-2025-draf": Review("draft"),
+    "volume-tampungan-bendungan-raknamo-per-bulan-2023": Review("draft"),
+    "jumlah-pengaduan-masyarakat-melalui-sp4n-lapor-per-bulan-2024": Review("draft"),
+    "rekapitulasi-rumah-rusak-penerima-bantuan-pascabencana-siklon-seroja-2021":
+        Review("draft"),
+
+    # --- returned: back with the OPD, findings to fix
+    "rasio-gini-provinsi-nusa-tenggara-timur-2015-2024": Review("returned", (
+        Finding("qa", "Definisi operasional belum mengikuti BPS: rasio gini 2015-2017 dalam "
+                "tabel dihitung dari pendapatan rumah tangga, tahun berikutnya dari pengeluaran "
+                "per kapita Susenas. Gunakan satu definisi (pengeluaran per kapita) untuk "
+                "seluruh periode."),
+    )),
+    "jumlah-kasus-tuberkulosis-ternotifikasi-menurut-kabupaten-kota-2023": Review("returned", (
+        Finding("verifying", "Satuan pada tabel tidak konsisten: kolom satuan menulis "
+                "\"kasus\", sedangkan definisi operasional menghitung penderita (orang) yang "
+                "ternotifikasi. Samakan satuan pada tabel, kamus data dan metadata."),
+    )),
+
+    # --- submitted: waiting at the walidata desk (one of them for the second time)
+    "jumlah-menara-base-transceiver-station-bts-menurut-kabupaten-kota-2023":
+        Review("submitted"),
+    "populasi-ternak-menurut-jenis-dan-kabupaten-kota-2023": Review("submitted"),
+    "bagi-hasil-pajak-provinsi-kepada-kabupaten-kota-2023": Review("submitted", (
+        Finding("verifying", "Jumlah bagi hasil pajak per kabupaten/kota belum cocok dengan "
+                "LKPD 2023 (audited); lampirkan rekonsiliasi atau perbaiki angkanya.",
+                "Angka dicocokkan dengan LKPD 2023 (audited); selisih pembulatan dijelaskan "
+                "pada deskripsi berkas."),
+    )),
+
+    # --- verifying: layered verification at the walidata desk
+    "jumlah-guru-menurut-jenjang-pendidikan-dan-kabupaten-kota-2023": Review("verifying"),
+    "persentase-anak-usia-0-17-tahun-yang-memiliki-akta-kelahiran-2023": Review("verifying"),
+
+    # --- qa: with the pembina data, one for each (BPS, BIG, Kemenkeu)
+    "produksi-jagung-menurut-kabupaten-kota-2022-2023": Review("qa"),
+    "luas-daerah-irigasi-kewenangan-provinsi-menurut-kabupaten-kota-2023": Review("qa"),
+    "anggaran-dan-realisasi-apbd-menurut-urusan-pemerintahan-2024": Review("qa"),
+
+    # --- verified: ready for ratification (a pendukung dataset skips qa)
+    "capaian-indikator-kinerja-utama-rpjmd-provinsi-nusa-tenggara-timur-2023":
+        Review("verified"),
+    "jumlah-pemerlu-pelayanan-kesejahteraan-sosial-menurut-jenis-dan-kabupaten-kota-2023":
+        Review("verified"),
+
+    # --- ratified: berita acara signed, not yet published
+    "realisasi-belanja-daerah-menurut-jenis-belanja-2020-2024": Review("ratified"),
+
+    # --- published after one or two returns and resubmissions
+    "prevalensi-balita-stunting-menurut-kabupaten-kota-2022-2023": Review("published", (
+        Finding("verifying", "Satuan pada tabel tidak konsisten: berkas 2022 menulis "
+                "prevalensi sebagai proporsi (0,159), berkas 2023 dalam persen (15,9). "
+                "Seragamkan kedua berkas dalam persen sesuai metadata.",
+                "Berkas 2022 diperbaiki: prevalensi ditulis dalam persen, sama dengan berkas "
+                "2023 dan metadata."),
+    )),
+    "indeks-pembangunan-manusia-menurut-kabupaten-kota-2021-2023": Review("published", (
+        Finding("submitted", "Periode data tidak sesuai dengan berkas: judul dan metadata "
+                "menyebut 2021-2023, tetapi berkas IPM 2021 belum diunggah.",
+                "Berkas IPM 2021 sudah diunggah; periode 2021-2023 lengkap."),
+        Finding("qa", "Definisi operasional belum mengikuti BPS: IPM dihitung dengan metode "
+                "baru (umur harapan hidup, harapan lama sekolah, rata-rata lama sekolah, "
+                "pengeluaran per kapita disesuaikan), bukan dengan angka melek huruf.",
+                "Definisi dan metode perhitungan disesuaikan dengan IPM metode baru BPS; angka "
+                "2021-2023 dihitung ulang dari Susenas."),
+    )),
+    "jumlah-embung-menurut-kabupaten-kota-2023": Review("published", (
+        Finding("qa", "Lineage belum menjelaskan sumber dan ketelitian posisi titik embung; "
+                "lengkapi sesuai SNI ISO 19115 (sumber data, metode survei, skala).",
+                "Lineage dilengkapi: inventarisasi Dinas PUPR dan BWS Nusa Tenggara II, "
+                "verifikasi survei GPS, skala 1:25.000."),
+    )),
+    "realisasi-pendapatan-asli-daerah-2019-2024": Review("published", (
+        Finding("qa", "Jenis pendapatan belum mengikuti klasifikasi akun Permendagri 90/2019 "
+                "(4.1.01 Pajak Daerah, 4.1.02 Retribusi Daerah, 4.1.03 Hasil Pengelolaan "
+                "Kekayaan Daerah yang Dipisahkan, 4.1.04 Lain-lain PAD yang Sah).",
+                "Jenis pendapatan disusun ulang menurut akun 4.1.01-4.1.04 Permendagri "
+                "90/2019."),
+    )),
+}
+# fmt: on
+
+# Every state the demo shows at least once; withdrawn is left to the users.
+DEMO_STATES = ("draft", "submitted", "verifying", "returned", "qa", "verified", "ratified",
+               "published")
+RETURN_STATES = ("submitted", "verifying", "qa")  # where a dataset can be sent back from
+MIN_PUBLIC = 40  # datasets an anonymous visitor must find after the load
+
+
+@dataclass(frozen=True)
+class Step:
+    """One review action of the walk: ``walidata_<action>`` called as ``actor``."""
+
+    action: str  # submit, verify, return, qa_approve, ratify, publish
+    actor: str  # user name
+    to_state: str  # the state the dataset is in afterwards
+    comment: str
+
+
+CONFIG_DECLARATION = Path(__file__).resolve().parent.parent / "config_declaration.yaml"
+
+
+@functools.cache
+def config_default(key: str) -> Any:
+    """The declared default of one of the extension's options (config_declaration.yaml)."""
+    doc = yaml.safe_load(CONFIG_DECLARATION.read_text("utf-8"))
+    return next(o.get("default") for g in doc["groups"] for o in g["options"]
+                if o["key"] == key)
+
+
+def reviewed_types() -> tuple[str, ...]:
+    """The dataset types that go through the review (ckanext.walidata.workflow.types)."""
+    return tuple(str(config_default("ckanext.walidata.workflow.types")).split())
+
+
+def min_completeness() -> int:
+    """The score a dataset needs to be submitted (ckanext.walidata.workflow.min_completeness)."""
+    return int(config_default("ckanext.walidata.workflow.min_completeness"))
+
+
+def review_of(d: Dataset) -> Review | None:
+    """Where the demo leaves ``d`` in the review; None for a type that is not reviewed."""
+    if d.type not in reviewed_types():
+        return None
+    return REVIEWS.get(d.name, PUBLISHED)
+
+
+def _forward(d: Dataset, note: str) -> list[Step]:
+    """The path from draft to published without returns; ``note`` comes with the submit."""
+    steps = [Step("submit", d.org.editor, "submitted", note),
+             Step("verify", WALIDATA_USER, "verifying",
+                  "Berkas dan metadata lengkap; verifikasi berlapis dimulai.")]
+    if d.type in machine.QA_GROUPS:
+        agency = machine.QA_GROUPS[d.type]
+        if d.type not in PEMBINA_USER:
+            raise ValueError(f"no demo pembina data for {d.type}")
+        steps += [Step("verify", WALIDATA_USER, "qa",
+                       f"Lolos verifikasi; diteruskan ke pembina data ({agency})."),
+                  Step("qa_approve", PEMBINA_USER[d.type], "verified",
+                       f"Penjaminan mutu {agency} selesai: sesuai standar data {d.type}.")]
+    else:
+        steps.append(Step("verify", WALIDATA_USER, "verified", "Lolos verifikasi; siap disahkan."))
+    steps += [Step("ratify", WALIDATA_USER, "ratified", "Disahkan dalam berita acara."),
+              Step("publish", WALIDATA_USER, "published",
+                   "Dipublikasikan di Portal Satu Data NTT.")]
+    return steps
+
+
+def _upto(steps: list[Step], state: str, d: Dataset) -> list[Step]:
+    for i, step in enumerate(steps):
+        if step.to_state == state:
+            return steps[:i + 1]
+    raise ValueError(f"{state} is not on the review path of a {d.type} dataset")
+
+
+def review_steps(d: Dataset) -> tuple[Step, ...]:
+    """The review actions that take ``d`` from draft to its target state, in order.
+
+    Raises ValueError when the target or a return is not on the dataset's path.
+    """
+    review = review_of(d)
+    if review is None or review.state == "draft":
+        if review is not None and review.returns:
+            raise ValueError("a draft has never been submitted, so it has no returns")
+        return ()
+    steps: list[Step] = []
+    note = "Diajukan untuk verifikasi Klinik Walidata."
+    for finding in review.returns:
+        if finding.at not in RETURN_STATES:
+            raise ValueError(f"a dataset cannot be returned from {finding.at}")
+        steps += _upto(_forward(d, note), finding.at, d)
+        by = PEMBINA_USER[d.type] if finding.at == "qa" else WALIDATA_USER
+        steps.append(Step("return", by, "returned", finding.text))
+        note = f"Diajukan kembali: {finding.fix}"
+    if review.state == "returned":
+        if not review.returns:
+            raise ValueError("a returned dataset needs a finding")
+        return tuple(steps)
+    return tuple(steps + _upto(_forward(d, note), review.state, d))
+
+
+def _demo_roles(user_name: str, d: Dataset) -> frozenset[machine.Role]:
+    """The roles workflow/roles.py gives a demo user for ``d``, from the catalogue alone."""
+    user, roles = USER[user_name], set()
+    if user.organization == d.organization and user.capacity in ("editor", "admin"):
+        roles.add(machine.Role.PRODUSEN)
+    if user.sysadmin or user.organization == WALIDATA_ORG:
+        roles.add(machine.Role.WALIDATA)
+    if PEMBINA_USER.get(d.type) == user_name:
+        roles.add(machine.Role.PEMBINA)
+    return frozenset(roles)
+
+
+def _walk_problems(d: Dataset, steps: Sequence[Step]) -> list[str]:
+    """Runs the steps through the state machine as the portal will: guards and roles."""
+    state, submitter, score = machine.State.DRAFT, None, d.expected_score()
+    for step in steps:
+        if step.actor not in USER:
+            return [f"{step.action} by unknown user {step.actor}"]
+        facts = machine.Facts(
+            roles=_demo_roles(step.actor, d), actor=step.actor, submitter=submitter,
+            data_group=d.type, completeness=score, min_completeness=min_completeness(),
+            resources=len(d.resources), comment=step.comment)
+        try:
+            _, state = machine.decide(step.action, state, facts)
+        except machine.GuardFailed as refused:
+            return [f"{step.action} by {step.actor} in state {state.value} is refused: {refused}"]
+        if state.value != step.to_state:
+            return [f"{step.action} by {step.actor} leads to {state.value}, "
+                    f"not {step.to_state}"]
+        if step.action == "submit":
+            submitter = step.actor
+    return []
+
+
+def review_problems() -> list[str]:
+    """The review plan against the datasets and the state machine: every target reachable."""
+    out: list[str] = []
+    by_name = {d.name: d for d in DATASETS}
+    states = {s.value for s in machine.State} - {machine.State.WITHDRAWN.value}
+    for name, review in REVIEWS.items():
+        d = by_name.get(name)
+        if d is None:
+            out.append(f"review of unknown dataset {name}")
+        elif review_of(d) is None:
+            out.append(f"dataset {name}: type {d.type} is not reviewed, but has a review plan")
+        if review.state not in states:
+            out.append(f"dataset {name}: the demo does not walk to review state {review.state} "
+                       f"(one of {', '.join(DEMO_STATES)})")
+        for i, finding in enumerate(review.returns):
+            last_open = review.state == "returned" and i == len(review.returns) - 1
+            if not finding.text.strip():
+                out.append(f"dataset {name}: a return without a finding")
+            if last_open and finding.fix:
+                out.append(f"dataset {name}: the open finding has a fix, but no resubmission")
+            if not last_open and not finding.fix.strip():
+                out.append(f"dataset {name}: resubmitted without a note on the fix")
+    reached: Counter[str] = Counter()
+    for d in DATASETS:
+        review = review_of(d)
+        if review is None or review.state not in states:
+            continue
+        where = f"dataset {d.name}"
+        if d.private and review.state == "published":
+            out.append(f"{where}: restricted (private, klasifikasi_akses terbatas) but planned "
+                       f"to be published")
+        try:
+            steps = review_steps(d)
+        except ValueError as err:
+            out.append(f"{where}: {err}")
+            continue
+        if review.state != "draft" and d.expected_score() < min_completeness():
+            out.append(f"{where}: scores {d.expected_score()}, below the {min_completeness()} "
+                       f"needed to submit, so it cannot get past draft (plan: {review.state})")
+            continue
+        walk = _walk_problems(d, steps)
+        out += [f"{where}: {p}" for p in walk]
+        if not walk:
+            reached[review.state] += 1
+            reached["history"] += review.state == "published" and bool(review.returns)
+    out += [f"no dataset ends in review state {s}" for s in DEMO_STATES if not reached[s]]
+    if not reached["history"]:
+        out.append("no published dataset was returned and resubmitted on its way")
+    public = reached["published"] + sum(review_of(d) is None and not d.private
+                                        for d in DATASETS)
+    if public < MIN_PUBLIC:
+        out.append(f"only {public} datasets public after the review walk; at least "
+                   f"{MIN_PUBLIC} are needed")
+    return out
+
+
+def review_counts() -> Counter[str]:
+    """Target review state -> number of datasets ("-" for types that are not reviewed)."""
+    return Counter(r.state if (r := review_of(d)) else "-" for d in DATASETS)
+
+
+def print_reviews() -> None:
+    """The target review state of every dataset, its returns, then the counts per state."""
+    for d in DATASETS:
+        review = review_of(d)
+        state = review.state if review else "-"
+        returns = f" ({len(review.returns)} returned)" if review and review.returns else ""
+        print(f"{state:<10} {d.type:<10} {d.name}{returns}")
+    print()
+    counts = review_counts()
+    print("states: " + ", ".join(f"{s} {counts[s]}" for s in (*DEMO_STATES, "-") if counts[s]))
 
 
 # ---------------------------------------------------------------------------
@@ -2583,7 +2955,8 @@ def problems() -> list[str]:
     Besides names, tags, groups and tables, it checks the Satu Data metadata against
     the schemas (schemas/*.yaml: fields, required fields, choices) and the shipped
     reference lists (refdata/: region and urusan codes), so that every dataset
-    passes the portal's validators.
+    passes the portal's validators, and the review plan (REVIEWS) against the state
+    machine, so that the loader can take every dataset to its target state.
     """
     out: list[str] = []
     names = Counter(d.name for d in DATASETS)
@@ -2641,6 +3014,7 @@ def problems() -> list[str]:
         if wilayah.get(region.code, ("",))[0] != region.name:
             out.append(f"region {region.code}: Kemendagri names it "
                        f"{wilayah.get(region.code, ('nothing',))[0]!r}, not {region.name!r}")
+    out += review_problems()
     return out
 
 
@@ -2815,12 +3189,16 @@ def print_scores() -> None:
 
 def main(argv: Sequence[str]) -> int:
     """``--check``: report problems, stale files and tiers off their band;
-    ``--scores``: print the expected completeness scores; otherwise rewrite the files."""
+    ``--scores``: print the expected completeness scores; ``--reviews``: print where the
+    loader leaves each dataset in the review; otherwise rewrite the files."""
     issues = problems()
     for issue in issues:
         print(f"problem: {issue}", file=sys.stderr)
     if "--scores" in argv:
         print_scores()
+        return 1 if issues else 0
+    if "--reviews" in argv:
+        print_reviews()
         return 1 if issues else 0
     if "--check" in argv:
         stale = stale_files()

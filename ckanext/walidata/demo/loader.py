@@ -3,6 +3,9 @@
 Called by ``ckan walidata demo load`` inside the CKAN app context. Everything goes
 through actions (as the site user, auth ignored) so that validators, search
 indexing, activities and the upload storage behave exactly as for real users.
+The review (Klinik Walidata) is walked last, with auth: each ``walidata_*`` action
+is called as the demo user whose role it is (the OPD's operator, ``walidata``, the
+pembina data), so that roles and guards run as in the web forms (see ``_walk_reviews``).
 
 Datasets are created with their Satu Data type (statistik, geospasial, keuangan,
 pendukung; a few stay of the stock type with free extras) and with only the
@@ -15,17 +18,22 @@ and a dataset that exists but lacks some of its resources gets the missing ones
 (e.g. after an interrupted run). Existing objects are never modified, with one
 exception: the ``admin`` account is made sysadmin if it is not. Objects left by
 the demo of an older version (OPDs without the OPD fields, datasets of another
-type) are reported; reset the database to get the current demo.
+type) are reported; reset the database to get the current demo. The review walk
+is idempotent too: a dataset whose review history is the start of its planned path
+takes the remaining steps; one at its target, beyond it or off the plan (someone
+acted on it in the portal) is left as it is.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import os
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 import click
 from ckan.lib import uploader
@@ -72,6 +80,10 @@ class _Report:
         self.echo = echo
         self.created: Counter[str] = Counter()
         self.skipped: Counter[str] = Counter()
+        self.reviews: Counter[str] = Counter()  # moved, at_target, left, failed
+        self.transitions = 0
+        self.states: Counter[str] = Counter()  # review state of each reviewed dataset after
+        self.failures: list[str] = []
 
     def create(self, kind: str, label: str) -> None:
         self.created[kind] += 1
@@ -86,12 +98,22 @@ class _Report:
         counts = {k: self.created[k] + self.skipped[k] for k in KINDS}
         counts["created"] = sum(self.created.values())
         counts["skipped"] = sum(self.skipped.values())
+        counts["transitions"] = self.transitions
+        counts.update({f"review_{state}": n for state, n in self.states.items()})
         return counts
 
     def summary(self) -> None:
         for kind in KINDS:
             self.echo(f"  {kind:<14}{self.created[kind] + self.skipped[kind]:>4}"
                       f"  (created {self.created[kind]}, skipped {self.skipped[kind]})")
+        if self.states:
+            r = self.reviews
+            self.echo(f"  {'reviews':<14}{sum(self.states.values()):>4}  (moved {r['moved']} "
+                      f"in {self.transitions} transitions, at target {r['at_target']}, "
+                      f"left as they are {r['left']}, failed {r['failed']})")
+            order = [*cat.DEMO_STATES, *sorted(set(self.states) - set(cat.DEMO_STATES))]
+            self.echo("Klinik Walidata: " + ", ".join(f"{state} {self.states[state]}"
+                                                    for state in order if self.states[state]))
 
 
 def load(verbose: bool = True) -> dict[str, int]:
@@ -116,6 +138,7 @@ def load(verbose: bool = True) -> dict[str, int]:
     _load_organizations(api, report)
     _load_groups(api, report)
     _load_datasets(api, report)
+    _walk_reviews(api, report)
 
     counts = report.as_dict()
     echo(f"Done: created {counts['created']}, skipped {counts['skipped']} (already present)")
@@ -126,6 +149,9 @@ def load(verbose: bool = True) -> dict[str, int]:
         echo(f"Sysadmin login: {cat.ADMIN_USER} / {admin_password}")
     others = [u.name for u in cat.USERS if u.password and u.name != site_user]
     echo(f"Other demo logins ({', '.join(others)}) use the password {cat.DEMO_PASSWORD}")
+    if report.failures:
+        raise DemoLoadError(f"{len(report.failures)} datasets did not reach their review "
+                            "state: " + "; ".join(report.failures))
     return counts
 
 
@@ -275,3 +301,137 @@ def _upload_resource(api: _Api, package_id: str, ds: cat.Dataset, res: cat.Resou
     })
     if created.get("url_type") != "upload":
         raise DemoLoadError(f"{res.filename} was not stored as an upload: check the storage")
+
+
+# ---------------------------------------------------------------------------
+# Klinik Walidata: walk the datasets through the review
+
+
+class _MailLog(logging.Filter):
+    """Keeps the review mail's log lines out of the load's output and counts the failures.
+
+    Without a mail server every transition logs a traceback (CKAN's mailer) and a
+    warning (workflow.notify) per recipient; the load shows one line with the count.
+    """
+
+    LOGGERS = ("ckan.lib.mailer", "ckanext.walidata.workflow.notify")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = 0
+        self.first = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "ckanext.walidata.workflow.notify" and record.levelno >= logging.WARNING:
+            self.failed += 1
+            self.first = self.first or record.getMessage()
+        return False
+
+    def __enter__(self) -> _MailLog:
+        for name in self.LOGGERS:
+            logging.getLogger(name).addFilter(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name in self.LOGGERS:
+            logging.getLogger(name).removeFilter(self)
+
+
+def _review_blockers() -> list[str]:
+    """What in the configuration keeps the walk from running as the catalogue plans it."""
+    from ckanext.walidata.workflow import roles
+
+    out = []
+    missing = [line for pembina, line in zip(cat.PEMBINA, cat.pembina_config(), strict=True)
+               if pembina.user not in roles.pembina_users(pembina.group)]
+    if missing:
+        out.append("the demo's pembina data are not configured; add to the ini file: "
+                   + "; ".join(missing))
+    if not tk.config.get("smtp.mail_from"):
+        out.append("smtp.mail_from is not set, and CKAN's mailer then fails on every review "
+                   f"e-mail; add e.g. smtp.mail_from = satudata@{cat.EMAIL_DOMAIN}")
+    if not roles.is_walidata(model.User.get(cat.WALIDATA_USER)):
+        out.append(f"the user {cat.WALIDATA_USER} is no walidata: it is a member of "
+                   f"{cat.WALIDATA_ORG}, but ckanext.walidata.walidata_organization is "
+                   f"{roles.walidata_organization()}")
+    if set(roles.workflow_types()) != set(cat.reviewed_types()):
+        out.append(f"ckanext.walidata.workflow.types is {' '.join(roles.workflow_types())}; "
+                   f"the demo's plan reviews {' '.join(cat.reviewed_types())}")
+    needed = tk.config.get("ckanext.walidata.workflow.min_completeness")
+    if needed != cat.min_completeness():
+        out.append(f"ckanext.walidata.workflow.min_completeness is {needed}; the demo's plan "
+                   f"assumes {cat.min_completeness()}")
+    return out
+
+
+def _walk_reviews(api: _Api, report: _Report) -> None:
+    """Take every reviewed dataset to the state the catalogue plans for it (cat.REVIEWS).
+
+    Each step is the real action called as its actor, without ignore_auth, so the
+    state machine checks roles and guards; e-mails go out as after any transition.
+    """
+    blockers = _review_blockers()
+    if blockers:
+        report.echo("Klinik Walidata: review not walked; the reviewed datasets stay where "
+                    "they are (new ones in draft, private). Fix this and run the load again:")
+        for reason in blockers:
+            report.echo(f"  - {reason}")
+        return
+    report.echo("Walking the datasets through the Klinik Walidata")
+    with _MailLog() as mail:
+        for ds in cat.DATASETS:
+            if cat.review_of(ds) is not None:
+                report.states[_walk_one(api, report, ds)] += 1
+    if mail.failed:
+        report.echo(f"  {mail.failed} review e-mails not sent (no mail server?); the "
+                    f"transitions stand. First: {mail.first}")
+
+
+def _walk_one(api: _Api, report: _Report, ds: cat.Dataset) -> str:
+    """Take one dataset the rest of its planned path; returns its review state afterwards."""
+    try:
+        review = api("walidata_review_show", {"id": ds.name})
+    except tk.ObjectNotFound:
+        report.reviews["failed"] += 1
+        report.failures.append(f"{ds.name}: dataset missing")
+        return "missing"
+    except DemoLoadError as err:  # e.g. a dataset of an older demo, of another type
+        report.reviews["left"] += 1
+        report.echo(f"  = review {ds.name}: {err.message}")
+        return "not reviewed"
+    state = review["state"]
+    planned = cat.review_steps(ds)
+    done = [(event["action"], event["to_state"]) for event in review["events"]]
+    path = [(step.action, step.to_state) for step in planned]
+    if done != path[:len(done)] or (not done and state != "draft"):
+        report.reviews["left"] += 1
+        why = ("is already beyond its target" if done[:len(path)] == path and done
+               else "has a history that is not the demo's plan")
+        report.echo(f"  = review {ds.name}: {why} (now {state}); left as it is")
+        return state
+    remaining = planned[len(done):]
+    if not remaining:
+        report.reviews["at_target"] += 1
+        return state
+    start = state
+    for step in remaining:
+        try:
+            result = tk.get_action(f"walidata_{step.action}")(
+                {"user": step.actor}, {"id": review["package_id"], "comment": step.comment})
+        except (tk.ValidationError, tk.NotAuthorized) as err:
+            detail = getattr(err, "error_dict", None) or str(err)
+            report.reviews["failed"] += 1
+            report.failures.append(f"{ds.name}: {step.action} by {step.actor} in state {state} "
+                                   f"refused: {detail}")
+            report.echo(f"  ! review {ds.name}: {step.action} by {step.actor} refused: {detail}")
+            return state
+        report.transitions += 1
+        state = result["state"]
+        if state != step.to_state:
+            report.reviews["failed"] += 1
+            report.failures.append(f"{ds.name}: {step.action} by {step.actor} led to {state}, "
+                                   f"not {step.to_state}")
+            return state
+    report.reviews["moved"] += 1
+    report.echo(f"  > review {ds.name}: {start} -> {state} ({len(remaining)} steps)")
+    return state
