@@ -364,10 +364,10 @@ def test_buttons_move_the_state_and_say_so(app, clinic):
     page = soup(press(app, "data-tombol", "return"))
     assert any("Write the finding" in message for message in flashes(page))
     assert page.select_one("#walidata-review")["data-state"] == "verifying"
-    # Returned, the dataset is the OPD's again: the walidata is taken to the queue.
+    # Returned: the walidata still follows it, with its finding on the timeline.
     page = soup(press(app, "data-tombol", "return", comment="Satuan tidak konsisten."))
     assert "Done. The dataset is now: Returned." in flashes(page)
-    assert page.select_one("#walidata-klinik-queue")
+    assert page.select_one("#walidata-review")["data-state"] == "returned"
     assert call_action("walidata_review_show", id="data-tombol")["state"] == "returned"
 
     # The OPD fixes and resubmits: back where the other tests expect it.

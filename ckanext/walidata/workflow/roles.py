@@ -63,8 +63,11 @@ def roles_for(user: model.User | None, dataset: dict[str, Any]) -> frozenset[Rol
 
 
 def review_labels(state: State | None, data_group: str) -> list[str]:
-    """Extra labels of a dataset under review: who besides its OPD may read it."""
-    if state in REVIEW_STATES or state == State.RATIFIED:
+    """Extra labels of a dataset under review: who besides its OPD may read it.
+
+    The walidata keeps reading what it returned, to follow up its findings.
+    """
+    if state in REVIEW_STATES or state in (State.RATIFIED, State.RETURNED):
         labels = [WALIDATA_LABEL]
         if state == State.QA and data_group in QA_GROUPS:
             labels.append(f"pembina-{data_group}")
