@@ -13,12 +13,23 @@ def migrate_plugins() -> None:
         _run_migrations(plugin)
 
 
+def empty_review_tables() -> None:
+    """The review log outlives datasets on purpose; tests start without one."""
+    import ckan.model as model
+    import sqlalchemy as sa
+
+    model.Session.execute(sa.text(
+        "TRUNCATE walidata_review_event, walidata_minutes, walidata_review"))
+    model.Session.commit()
+
+
 @pytest.fixture
 def clean_db(reset_db, reset_index):
-    """CKAN's clean database plus the extension tables (search index, harvest)."""
+    """CKAN's clean database plus the extension tables (search index, review, harvest)."""
     reset_db()
     migrate_plugins()
     reset_index()
+    empty_review_tables()
 
 
 @pytest.fixture(scope="module")
@@ -30,3 +41,4 @@ def module_db(reset_db, reset_index):
     reset_db()
     migrate_plugins()
     reset_index()
+    empty_review_tables()

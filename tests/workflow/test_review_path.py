@@ -306,3 +306,16 @@ def test_a_published_dataset_cannot_be_edited_in_place_by_its_opd(people):
         call_action("resource_create", context=dict(editor), package_id=dataset["id"],
                     url="http://data.example/baru.csv", name="Baru")
     assert call_action("package_show", id=dataset["id"])["notes"] == DATASET["notes"]
+
+
+def test_a_pembina_sees_only_its_data_group_in_the_queue(people):
+    statistik = new_dataset(people, "data-statistik-qa")
+    pendukung = new_dataset(people, "data-pendukung-qa", type="pendukung",
+                            jenis_data="data_administrasi")
+    for dataset in (statistik, pendukung):
+        act("submit", "opd-dinkes", dataset["id"])
+    queue = call_action("walidata_review_list", context={"user": "bps-ntt",
+                                                         "ignore_auth": False})
+    names = {row["name"] for row in queue["results"]}
+    assert "data-statistik-qa" in names and "data-pendukung-qa" not in names
+    assert {row["data_group"] for row in queue["results"]} == {"statistik"}

@@ -2,7 +2,9 @@
 
 Everything the demo loader creates is defined here as plain data: the regions
 (kode wilayah Kemendagri), the agencies (OPD = CKAN organizations), the sectors
-(CKAN groups), the users and the datasets with their tables. The figures are
+(CKAN groups), the users (among them the pembina data: BPS, BIG, Kemenkeu) and the
+datasets with their tables, and where each dataset ends in the Klinik Walidata
+review (REVIEWS: most published, a queue in every state, findings). The figures are
 plausible for NTT (scaled from the 2020 census and typical rates) but are
 generated, not official: they exist so that facets, search, previews and the
 review workflow have something realistic to show.
@@ -23,7 +25,8 @@ Tables are generated deterministically (string-seeded noise), so the files under
     python -m ckanext.walidata.demo.catalogue --reviews # target states in the review
 
 This module must not import CKAN: it is read by tests and tools without a
-configured CKAN (it reads the schema YAML and reference files directly).
+configured CKAN (it reads the schema YAML and reference files directly; the review
+plan is checked against the plain-Python state machine, workflow/machine.py).
 """
 
 from __future__ import annotations

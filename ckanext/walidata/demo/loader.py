@@ -433,5 +433,6 @@ def _walk_one(api: _Api, report: _Report, ds: cat.Dataset) -> str:
                                    f"not {step.to_state}")
             return state
     report.reviews["moved"] += 1
-    report.echo(f"  > review {ds.name}: {start} -> {state} ({len(remaining)} steps)")
+    steps = f"{len(remaining)} step{'s' if len(remaining) > 1 else ''}"
+    report.echo(f"  > review {ds.name}: {start} -> {state} ({steps})")
     return state

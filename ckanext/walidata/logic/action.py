@@ -300,7 +300,13 @@ def walidata_review_list(context: dict[str, Any], data_dict: dict[str, Any]
         offset = max(int(data_dict.get("offset") or 0), 0)
     except ValueError:
         raise tk.ValidationError({"limit": [tk._("Enter a whole number.")]}) from None
-    count, rows = store.queue(states, orgs or None, as_list(data_dict.get("data_group")) or None,
+    groups = as_list(data_dict.get("data_group"))
+    user = model.User.get(context.get("user") or "")
+    if not context.get("ignore_auth") and not roles.is_walidata(user):
+        # A pembina data sees the datasets of its own data groups only.
+        mine = roles.pembina_groups(user)
+        groups = [g for g in groups if g in mine] if groups else mine
+    count, rows = store.queue(states, orgs or None, groups or None,
                               threshold if tk.asbool(data_dict.get("overdue")) else None,
                               limit, offset)
     for row in rows:

@@ -15,7 +15,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib import mailer
 
 from . import roles
-from .machine import LABELS
+from .machine import LABELS, QA_GROUPS, State
 from .store import Review
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def recipients(effects: tuple[str, ...], dataset: dict[str, Any]) -> dict[str, s
         users += _members(roles.walidata_organization())
     if "notify_opd" in effects and dataset.get("owner_org"):
         users += _members(dataset["owner_org"], capacities=("editor", "admin"))
-    if "notify_pembina" in effects:
+    if "notify_pembina" in effects and dataset["type"] in QA_GROUPS:
         users += [u for u in map(model.User.get, roles.pembina_users(dataset["type"])) if u]
     return {u.email: u.display_name for u in users if u.email and u.state == "active"}
 
@@ -57,6 +57,8 @@ def _members(group_name: str, capacities: tuple[str, ...] = ("member", "editor",
 
 def after_transition(action: str, effects: tuple[str, ...], dataset: dict[str, Any],
                      review: Review, actor: str, comment: str) -> None:
+    if review.state != State.QA:
+        effects = tuple(e for e in effects if e != "notify_pembina")
     to = recipients(effects, dataset)
     if not to:
         return
@@ -74,6 +76,6 @@ def after_transition(action: str, effects: tuple[str, ...], dataset: dict[str, A
     for email, name in to.items():
         try:
             mailer.mail_recipient(name, email, subject, body)
-        except mailer.MailerException as error:
+        except Exception as error:  # noqa: BLE001 - a mail problem must not undo a decision
             log.warning("Review mail for %s (%s) to %s not sent: %s", dataset["name"],
                         action, email, error)
