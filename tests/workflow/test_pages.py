@@ -167,7 +167,7 @@ def test_queue_lists_waiting_datasets_with_counts_for_the_walidata(app, clinic):
     qa_link = page.select_one('.walidata-state-counts a[data-state="qa"]')["href"]
     assert queue_rows(soup(app.get(qa_link))) == {"jumlah-dokter": "qa"}
     row = page.select_one('tr[data-name="jumlah-dokter"]')
-    cells = [text(td) for td in row.select("td")]
+    cells = [text(td) for td in row.select("td")][1:]  # after the bulk checkbox
     assert cells[:6] == ["Jumlah Dokter", "Dinas Kesehatan", "Sectoral statistics",
                          "Quality assurance", "2", "Opd Dinkes"]
     assert row.select_one("a")["href"].endswith("/statistik/jumlah-dokter")
@@ -443,3 +443,27 @@ def test_minutes_of_a_private_dataset_stay_private(app, clinic, user):
     response = app.get(f"/dataset/data-arsip/berita-acara/{MINUTES_NUMBER}.pdf")
     assert response.status_code == 404
     assert response.get_data() != FAKE_PDF
+
+
+def test_bulk_from_the_queue_goes_through_each_guard(app, clinic):
+    for name in ("bulk-a", "bulk-b"):
+        created = call_action("package_create",
+                              context={"user": "opd-bappeda", "ignore_auth": False},
+                              name=name, title=name.title(),
+                              owner_org=model.Group.get("bappeda").id,
+                              **dict(DATASET, type="pendukung", jenis_data="hasil_survei"))
+        act("submit", "opd-bappeda", created["id"])
+    act("verify", "walidata", "bulk-a")
+    login(app, "walidata")
+    queue = soup(app.get("/klinik?state=submitted&state=verifying", status=200))
+    form = queue.select_one("form#walidata-bulk")
+    token = form.select_one('input[name="_csrf_token"]')["value"]
+    page = soup(app.post(form["action"], data={"_csrf_token": token, "action": "verify",
+                                               "ids": ["bulk-a", "bulk-b"]}))
+    assert "bulk-a: done" in flashes(page) and "bulk-b: done" in flashes(page)
+    assert call_action("walidata_review_show", id="bulk-a")["state"] == "verified"
+    assert call_action("walidata_review_show", id="bulk-b")["state"] == "verifying"
+    page = soup(app.post(form["action"], data={"_csrf_token": token, "action": "publish",
+                                               "ids": ["bulk-a"]}))
+    assert any(m.startswith("bulk-a:") and "cannot take the action" in m
+               for m in flashes(page))

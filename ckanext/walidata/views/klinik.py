@@ -163,6 +163,33 @@ def dashboard() -> str:
     })
 
 
+@klinik.route("/klinik/bulk", methods=["POST"])
+def bulk() -> Any:
+    """The desk's bulk action: every dataset still goes through its own guards."""
+    ids = request.form.getlist("ids")
+    if not ids:
+        tk.h.flash_error(tk._("Select at least one dataset."))
+        return tk.redirect_to(tk.h.url_for("klinik.queue"))
+    try:
+        result = tk.get_action("walidata_bulk")(_context(), {
+            "action": request.form.get("action", ""), "ids": ids})
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("Sign in to take part in the review."))
+    except tk.ValidationError as error:
+        for messages in error.error_dict.values():
+            for message in messages if isinstance(messages, list) else [messages]:
+                tk.h.flash_error(str(message))
+        return tk.redirect_to(tk.h.url_for("klinik.queue"))
+    for item in result["results"]:
+        if item["ok"]:
+            tk.h.flash_success(tk._("{id}: done").format(id=item["id"]))
+        else:
+            reasons = "; ".join(str(m) for messages in item["errors"].values()
+                                for m in (messages if isinstance(messages, list) else [messages]))
+            tk.h.flash_error(tk._("{id}: {reasons}").format(id=item["id"], reasons=reasons))
+    return tk.redirect_to(tk.h.url_for("klinik.queue"))
+
+
 @klinik.route("/dataset/<id>/review/<verb>", methods=["POST"])
 def act(id: str, verb: str) -> Any:
     """A review button: the action decides; its refusal is flashed, not hidden."""
