@@ -163,6 +163,17 @@ def dashboard() -> str:
     })
 
 
+def _messages(error_dict: dict[str, Any]) -> list[str]:
+    """Every message of a ValidationError's dict, in order."""
+    return [str(message) for messages in error_dict.values()
+            for message in (messages if isinstance(messages, list) else [messages])]
+
+
+def _flash_errors(error_dict: dict[str, Any]) -> None:
+    for message in _messages(error_dict):
+        tk.h.flash_error(message)
+
+
 @klinik.route("/klinik/bulk", methods=["POST"])
 def bulk() -> Any:
     """The desk's bulk action: every dataset still goes through its own guards."""
@@ -176,16 +187,13 @@ def bulk() -> Any:
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Sign in to take part in the review."))
     except tk.ValidationError as error:
-        for messages in error.error_dict.values():
-            for message in messages if isinstance(messages, list) else [messages]:
-                tk.h.flash_error(str(message))
+        _flash_errors(error.error_dict)
         return tk.redirect_to(tk.h.url_for("klinik.queue"))
     for item in result["results"]:
         if item["ok"]:
             tk.h.flash_success(tk._("{id}: done").format(id=item["id"]))
         else:
-            reasons = "; ".join(str(m) for messages in item["errors"].values()
-                                for m in (messages if isinstance(messages, list) else [messages]))
+            reasons = "; ".join(_messages(item["errors"]))
             tk.h.flash_error(tk._("{id}: {reasons}").format(id=item["id"], reasons=reasons))
     return tk.redirect_to(tk.h.url_for("klinik.queue"))
 
@@ -209,9 +217,7 @@ def act(id: str, verb: str) -> Any:
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Sign in to take part in the review."))
     except tk.ValidationError as error:
-        for messages in error.error_dict.values():
-            for message in messages if isinstance(messages, list) else [messages]:
-                tk.h.flash_error(str(message))
+        _flash_errors(error.error_dict)
     else:
         tk.h.flash_success(tk._("Done. The dataset is now: {state}.").format(
             state=review["state_label"]))
