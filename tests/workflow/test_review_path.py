@@ -319,3 +319,20 @@ def test_a_pembina_sees_only_its_data_group_in_the_queue(people):
     names = {row["name"] for row in queue["results"]}
     assert "data-statistik-qa" in names and "data-pendukung-qa" not in names
     assert {row["data_group"] for row in queue["results"]} == {"statistik"}
+
+
+def test_the_event_log_and_the_minutes_cannot_be_rewritten(people):
+    import sqlalchemy as sa
+
+    from ckanext.walidata.workflow import store
+
+    dataset = new_dataset(people, "data-jejak")
+    act("submit", "opd-dinkes", dataset["id"])
+    store.store_minutes("BA-UJI/2026/0001", dataset["id"], 1, b"%PDF-1.4 uji", "0" * 64)
+    model.Session.commit()
+    for table in ("walidata_review_event", "walidata_minutes"):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            model.Session.execute(sa.text(
+                f"UPDATE {table} SET package_id = 'lain' WHERE package_id = :id"),
+                {"id": dataset["id"]})
+        model.Session.rollback()
