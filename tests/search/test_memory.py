@@ -48,6 +48,7 @@ def postgres_docnums(fq: str) -> set[int]:
     "tags:tag-1", "tags:umum -tags:tag-2", "(tags:tag-1 OR tags:tag-3) +res_format:CSV",
     "capacity:private", "+capacity:public +state:active", "organization:opd-2 OR tags:tag-0",
     "permission_labels:public", "metadata_modified:[NOW-1DAY TO *]", "res_format:*",
+    "groups:*", "-groups:*", "tags:[* TO *]",
     "{!frange incl=false l=0 u=1}div(mul(max(0,sub(min(123.8,maxx),max(123.4,minx))),"
     "max(0,sub(min(-10.0,maxy),max(-10.4,miny)))),1)",
 ])

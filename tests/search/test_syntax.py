@@ -73,7 +73,7 @@ def test_frange_function_query_from_ckanext_spatial():
 @pytest.mark.parametrize("bad", [
     "(tags:a", "tags:a)", "tags:", "AND tags:a", "tags:a OR", '"open phrase',
     "_query_:x", "{!lucene}x", "{!frange l=0}evil(1)", "name~", "x:[1 TO", "[a b]",
-    "fo*o:bar", "a\\",
+    "fo*o:bar", "a\\", "-", "tags:x -", "tags:x NOT", "tags:x +", "(tags:x -)",
 ])
 def test_invalid_queries_raise_a_clear_error(bad):
     with pytest.raises(QuerySyntaxError):

@@ -79,3 +79,8 @@ def test_available_lists_the_buttons():
 def test_the_documented_graph_is_generated_from_the_code():
     doc = Path(__file__).parents[2] / "docs" / "workflow.md"
     assert doc.read_text(encoding="utf-8") == markdown()
+
+
+def test_qa_is_skipped_when_the_portal_named_no_pembina():
+    _, to = decide("verify", State.VERIFYING, facts(WALIDATA, pembina_configured=False))
+    assert to is State.VERIFIED

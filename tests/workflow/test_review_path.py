@@ -271,7 +271,8 @@ def test_bulk_publish_reports_each_dataset(people):
     assert result["done"] == 2 and result["refused"] == 2
     outcome = {r["id"]: r for r in result["results"]}
     assert all(outcome[i]["state"] == "published" for i in ready)
-    assert "cannot take the action" in str(outcome[waiting["id"]]["errors"])
+    # A draft is the OPD's: the walidata may not even read it, let alone publish it.
+    assert "not authorized to read" in str(outcome[waiting["id"]]["errors"])
     assert outcome["tidak-ada"]["ok"] is False
     assert visible_to(None, ready[0]) and not visible_to(None, waiting["id"])
 
@@ -336,3 +337,32 @@ def test_the_event_log_and_the_minutes_cannot_be_rewritten(people):
                 f"UPDATE {table} SET package_id = 'lain' WHERE package_id = :id"),
                 {"id": dataset["id"]})
         model.Session.rollback()
+
+
+def test_a_new_dataset_cannot_borrow_a_published_one_s_name_to_skip_the_review(people):
+    published = new_dataset(people, "data-asli", type="pendukung", jenis_data="hasil_survei")
+    for verb, user in (("submit", "opd-dinkes"), ("verify", "walidata"), ("verify", "walidata"),
+                       ("ratify", "walidata"), ("publish", "walidata")):
+        act(verb, user, published["id"])
+    sneaky = new_dataset(people, published["id"], private=False)
+    assert sneaky["private"] is True
+    assert not visible_to(None, sneaky["id"])
+    assert call_action("walidata_review_show", id=sneaky["id"])["state"] == "draft"
+
+
+def test_the_opd_cannot_change_what_is_under_review(people):
+    dataset = new_dataset(people, "data-dikunci")
+    act("submit", "opd-dinkes", dataset["id"])
+    with pytest.raises(tk.NotAuthorized, match="Klinik Walidata"):
+        call_action("package_patch", context={"user": "opd-dinkes", "ignore_auth": False},
+                    id=dataset["id"], satuan="persen")
+    act("return", "walidata", dataset["id"], comment="Periksa satuan.")
+    call_action("package_patch", context={"user": "opd-dinkes", "ignore_auth": False},
+                id=dataset["id"], satuan="persen")
+
+
+def test_others_learn_nothing_about_a_private_dataset_through_review_actions(people):
+    dataset = new_dataset(people, "data-rahasia-opd")
+    with pytest.raises(tk.NotAuthorized):
+        act("submit", "opd-bappeda", dataset["id"])
+    assert call_action("walidata_review_show", id=dataset["id"])["events"] == []

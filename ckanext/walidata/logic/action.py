@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import ckan.logic as logic
@@ -13,6 +14,8 @@ from ckan.lib.plugins import get_permission_labels
 
 from .. import helpers, reference
 from ..workflow import machine, notify, roles, store
+
+log = logging.getLogger(__name__)
 
 SCHEMES = ("wilayah", "urusan")
 
@@ -65,6 +68,8 @@ def _transition(action: str, context: dict[str, Any], data_dict: dict[str, Any]
     """Carry out one review action: decide, compare-and-set, record, take effect."""
     tk.check_access(f"walidata_{action}", context, data_dict)
     dataset_id = tk.get_or_bust(data_dict, "id")
+    # Only who may read the dataset learns anything about it (its type, state, score).
+    tk.check_access("package_show", dict(context), {"id": dataset_id})
     user = model.User.get(context.get("user") or "")
     dataset, review = _dataset_and_review(dataset_id)
     comment = str(data_dict.get("comment") or "").strip()
@@ -75,7 +80,9 @@ def _transition(action: str, context: dict[str, Any], data_dict: dict[str, Any]
         roles=actor_roles, actor=user.name if user else "", submitter=review.submitted_by,
         data_group=dataset["type"], completeness=score,
         min_completeness=tk.config.get("ckanext.walidata.workflow.min_completeness"),
-        resources=len(dataset.get("resources") or []), comment=comment)
+        resources=len(dataset.get("resources") or []), comment=comment,
+        pembina_configured=dataset["type"] in machine.QA_GROUPS
+        and bool(roles.pembina_users(dataset["type"])))
     try:
         transition, to_state = machine.decide(action, review.state, facts)
     except machine.GuardFailed as refused:
@@ -333,7 +340,7 @@ def walidata_bulk(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[st
     if isinstance(ids, str) or not ids:
         raise tk.ValidationError({"ids": [tk._("Give a list of datasets.")]})
     results = []
-    for dataset_id in ids:
+    for dataset_id in dict.fromkeys(ids):  # once each, in the order given
         try:
             review = _transition(action, dict(context), {
                 "id": dataset_id, "comment": data_dict.get("comment", "")})
@@ -343,6 +350,11 @@ def walidata_bulk(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[st
             errors = getattr(error, "error_dict", None) or {"id": [str(error) or
                                                                    tk._("Not found")]}
             results.append({"id": dataset_id, "ok": False, "errors": errors})
+        except Exception:  # noqa: BLE001 - one failure must not hide the others' results
+            model.Session.rollback()
+            log.exception("Bulk %s of %s failed", action, dataset_id)
+            results.append({"id": dataset_id, "ok": False, "errors": {"id": [tk._(
+                "Unexpected error; nothing was changed for this dataset.")]}})
     done = sum(1 for result in results if result["ok"])
     return {"done": done, "refused": len(results) - done, "results": results}
 

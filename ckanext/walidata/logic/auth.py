@@ -66,13 +66,23 @@ def package_show(next_auth: Any, context: dict[str, Any], data_dict: dict[str, A
     return result
 
 
+def _locked_states() -> tuple:
+    from ..workflow import machine
+
+    # Under review what the reviewers checked must stay what they checked; published and
+    # ratified data change only through a new review. Draft, returned and withdrawn
+    # datasets are the OPD's to edit.
+    return (*machine.REVIEW_STATES, machine.State.RATIFIED, machine.State.PUBLISHED)
+
+
 @tk.chained_auth_function
 def package_update(next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
                    ) -> dict[str, Any]:
-    """A published dataset changes only through the review: its OPD cannot edit it in place.
+    """A dataset under review or published changes only through the review.
 
-    Otherwise an edit would be public before anyone verified it. The OPD publishes the
-    next period as a new dataset (or asks the walidata to withdraw this one first).
+    Otherwise an edit would reach the public (or the berita acara) unverified. The OPD
+    edits while the dataset is a draft or returned, and publishes the next period as a
+    new dataset (or asks the walidata to withdraw this one first).
     """
     from ..workflow import machine, roles, store
 
@@ -84,8 +94,7 @@ def package_update(next_auth: Any, context: dict[str, Any], data_dict: dict[str,
         return result
     review = store.get(dataset.id)
     user = model.User.get(context.get("user") or "")
-    if review and review.state in (machine.State.PUBLISHED, machine.State.RATIFIED) \
-            and not roles.is_walidata(user):
+    if review and review.state in _locked_states() and not roles.is_walidata(user):
         return {"success": False, "msg": tk._(
             "This dataset is {state}: it changes only through the Klinik Walidata. Publish the "
             "next period as a new dataset, or ask the walidata to withdraw this one.").format(

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from typing import Any
 
-import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib.navl.dictization_functions import Invalid, missing
 
@@ -94,8 +93,10 @@ def walidata_private_until_published(key: tuple, data: dict[tuple, Any],
     """Citizens never see unapproved data: a reviewed dataset is private until published."""
     from ..workflow import machine, store
 
-    package = model.Package.get(data.get(("id",)) or data.get(("name",)) or "")
-    review = store.get(package.id) if package else None
+    # Only the dataset being updated counts (CKAN puts it in the context); never a lookup
+    # by the submitted id or name, which a new dataset could set to a published one's.
+    package = context.get("package")
+    review = store.get(package.id) if package is not None else None
     if review is None or review.state != machine.State.PUBLISHED:
         data[("private",)] = True
 

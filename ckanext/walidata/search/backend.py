@@ -452,9 +452,11 @@ class SearchPlan:
             return []
         columns = ["id", "docnum", "doc"] + [c for c in ("data_dict", "validated_data_dict")
                                              if c in self.fields]
+        # The condition again: a page picked in memory is re-checked against the
+        # committed rows (labels may have changed since the snapshot was taken).
         rows = model.Session.execute(sa.text(
-            f"SELECT {', '.join(columns)} FROM {TABLE} WHERE {key} = ANY(:keys)"),
-            {"keys": keys}).mappings().all()
+            f"SELECT {', '.join(columns)} FROM {TABLE} WHERE {key} = ANY(:keys) "
+            f"AND {self.condition}"), dict(self.compiler.params, keys=keys)).mappings().all()
         by_key = {row[key]: row for row in rows}
         return [self._result(by_key[k], (scores or {}).get(k, 1.0)) for k in keys if k in by_key]
 
@@ -490,7 +492,7 @@ class SearchPlan:
         limit = "" if self.facet_limit < 0 else f"LIMIT {int(self.facet_limit)}"
         rows = model.Session.execute(sa.text(
             f"SELECT v, count(*) AS n FROM {TABLE}, LATERAL {values} "
-            f"WHERE {self.condition} AND v IS NOT NULL GROUP BY v "
+            f"WHERE {self.condition} AND v IS NOT NULL AND v <> '' GROUP BY v "
             f"HAVING count(*) >= :facet_min ORDER BY n DESC, v COLLATE \"C\" {limit}"), params)
         return {str(v): int(n) for v, n in rows}
 

@@ -101,6 +101,12 @@ class TermIndex:
 
     # -- maintenance ------------------------------------------------------------
 
+    def copy(self) -> TermIndex:
+        """A new index with the same content, to change without disturbing readers."""
+        return TermIndex(version=self.version, reset_version=self.reset_version,
+                         docs=dict(self.docs), term_ids=dict(self.term_ids),
+                         terms=list(self.terms), term_field=list(self.term_field))
+
     def term_id(self, term: str) -> int:
         found = self.term_ids.get(term)
         if found is None:
@@ -168,6 +174,8 @@ class TermIndex:
                     mask[a.pair_doc[a.postings_start[term]:a.postings_start[term + 1]]] = True
             return mask
         if isinstance(node, Range):
+            if node.low is None and node.high is None and node.field not in DATE_FIELDS:
+                return self.evaluate(Exists(node.field), memory_fields)  # [* TO *]
             return self._date_range(node)
         if isinstance(node, FunctionRange):
             values = self.function(node.function)
@@ -300,23 +308,36 @@ _LOAD_SQL = """
 
 
 class TermIndexCache:
-    """The process's term index, brought up to date from the database before use."""
+    """The process's term index, brought up to date from the database before use.
+
+    Searches share snapshots: a snapshot is never changed once handed out. Catching
+    up copies the current one, applies the changes, builds its arrays and swaps it
+    in, so a search running in another thread keeps a consistent view.
+    """
 
     def __init__(self) -> None:
         self._index = TermIndex()
         self._lock = threading.Lock()
 
     def current(self, engine: sa.engine.Engine) -> TermIndex:
-        with self._lock, engine.connect() as connection:
+        with engine.connect() as connection:
             version, reset_version = connection.execute(sa.text(
                 "SELECT version, reset_version FROM walidata_search_state WHERE id = 1")).one()
-            index = self._index
-            if reset_version > index.reset_version or version < index.version:
-                index = TermIndex(reset_version=reset_version)
-            if version != index.version:
-                self._catch_up(connection, index, version)
-                self._index = index
-            return index
+            snapshot = self._index
+            if version == snapshot.version and reset_version == snapshot.reset_version:
+                return snapshot
+            with self._lock:
+                snapshot = self._index
+                if version == snapshot.version and reset_version == snapshot.reset_version:
+                    return snapshot
+                if reset_version > snapshot.reset_version or version < snapshot.version:
+                    fresh = TermIndex(reset_version=reset_version)
+                else:
+                    fresh = snapshot.copy()
+                self._catch_up(connection, fresh, version)
+                fresh.arrays  # noqa: B018 - built before any search can see it
+                self._index = fresh
+                return fresh
 
     @staticmethod
     def _catch_up(connection: sa.Connection, index: TermIndex, version: int) -> None:

@@ -234,11 +234,15 @@ class Compiler:
                 return f"({columns[field_name]} IS NOT NULL)"
         if field_name in ARRAY_COLUMNS:
             return f"(cardinality({ARRAY_COLUMNS[field_name]}) > 0)"
-        return f"(coalesce(jsonb_typeof({self._json(field_name)}), 'null') <> 'null')"
+        # As Solr: a field exists when it has a non-empty value ([] and "" do not count).
+        return (f"EXISTS (SELECT 1 FROM walidata_values({self._json(field_name)}) v "
+                f"WHERE v <> '')")
 
     def _range(self, node: Range) -> str:
         if node.field is None or node.field == "text":
             raise QuerySyntaxError("a range needs a field name, e.g. metadata_modified:[* TO NOW]")
+        if node.low is None and node.high is None:
+            return self._exists(node.field)
         low_op = ">=" if node.include_low else ">"
         high_op = "<=" if node.include_high else "<"
         if is_date_field(node.field):

@@ -299,6 +299,8 @@ class _Parser:
             if tok.kind in ("PLUS", "MINUS", "NOT"):
                 self.take()
                 modifier = tok.kind
+                if self.peek() is None or self.peek().kind == "RPAREN":
+                    raise QuerySyntaxError(f"{tok.kind.lower()} needs a clause after it")
             node = self.parse_clause(default_field, depth)
             self.clause_count += 1
             if self.clause_count > MAX_CLAUSES:

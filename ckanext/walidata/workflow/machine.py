@@ -69,6 +69,7 @@ class Facts:
     resources: int = 0
     comment: str = ""
     blocking_checks: tuple[str, ...] = ()
+    pembina_configured: bool = True
 
 
 def N_(message: str) -> str:
@@ -140,7 +141,10 @@ def _to(state: State) -> Callable[[Facts], State]:
 
 
 def _after_verification(facts: Facts) -> State:
-    return State.QA if facts.data_group in QA_GROUPS else State.VERIFIED
+    """QA by the pembina data where the group has one and the portal has named them."""
+    if facts.data_group in QA_GROUPS and facts.pembina_configured:
+        return State.QA
+    return State.VERIFIED
 
 
 REVIEW_STATES = (State.SUBMITTED, State.VERIFYING, State.QA, State.VERIFIED)
