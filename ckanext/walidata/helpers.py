@@ -52,15 +52,19 @@ def walidata_reference_name(code: str | None, scheme: str = "wilayah") -> str:
 
 
 def walidata_organization_completeness(organization: str) -> dict[str, Any]:
-    """Average score and bands of an OPD's datasets that the current user may see."""
+    """Average score and bands of an OPD's datasets that the current user may see.
+
+    Counted from facets, so an OPD with thousands of datasets is averaged over all of them.
+    """
     result = tk.get_action("package_search")({}, {
-        "fq": f'organization:"{organization}"', "rows": 1000, "include_private": True,
-        "fl": "completeness_score", "facet.field": '["completeness_band"]'})
-    scores = [int(r["completeness_score"]) for r in result["results"]
-              if str(r.get("completeness_score", "")).isdigit()]
+        "fq": f'organization:"{organization}"', "rows": 0, "include_private": True,
+        "facet.field": '["completeness_band", "completeness_score"]', "facet.limit": -1})
+    scores = {int(score): count for score, count in
+              result["facets"].get("completeness_score", {}).items() if score.isdigit()}
+    total = sum(scores.values())
     return {
         "count": result["count"],
-        "average": round(sum(scores) / len(scores)) if scores else None,
+        "average": round(sum(s * n for s, n in scores.items()) / total) if total else None,
         "bands": result["facets"].get("completeness_band", {}),
     }
 

@@ -315,11 +315,18 @@ def test_a_pembina_sees_only_its_data_group_in_the_queue(people):
                             jenis_data="data_administrasi")
     for dataset in (statistik, pendukung):
         act("submit", "opd-dinkes", dataset["id"])
+        act("verify", "walidata", dataset["id"])
+    waiting = new_dataset(people, "data-statistik-antre")
+    act("submit", "opd-dinkes", waiting["id"])
+    act("verify", "walidata", statistik["id"])  # to QA
     queue = call_action("walidata_review_list", context={"user": "bps-ntt",
-                                                         "ignore_auth": False})
+                                                         "ignore_auth": False},
+                        state=["submitted", "verifying", "qa"])
     names = {row["name"] for row in queue["results"]}
-    assert "data-statistik-qa" in names and "data-pendukung-qa" not in names
-    assert {row["data_group"] for row in queue["results"]} == {"statistik"}
+    assert "data-statistik-qa" in names
+    assert not names & {"data-pendukung-qa", "data-statistik-antre"}
+    assert {(row["data_group"], row["state"]) for row in queue["results"]} == {
+        ("statistik", "qa")}
 
 
 def test_the_event_log_and_the_minutes_cannot_be_rewritten(people):
@@ -366,3 +373,13 @@ def test_others_learn_nothing_about_a_private_dataset_through_review_actions(peo
     with pytest.raises(tk.NotAuthorized):
         act("submit", "opd-bappeda", dataset["id"])
     assert call_action("walidata_review_show", id=dataset["id"])["events"] == []
+    # Reading the review wrote nothing.
+    assert store_row_count(dataset["id"]) == 0
+
+
+def store_row_count(package_id: str) -> int:
+    import sqlalchemy as sa
+
+    return model.Session.execute(sa.text(
+        "SELECT count(*) FROM walidata_review WHERE package_id = :id"),
+        {"id": package_id}).scalar_one()

@@ -53,14 +53,26 @@ def walidata_reference_search(context: dict[str, Any], data_dict: dict[str, Any]
 # --- Klinik Walidata ---------------------------------------------------------------------
 
 
-def _dataset_and_review(dataset_id: str) -> tuple[dict[str, Any], store.Review]:
+def _dataset_and_review(dataset_id: str, create: bool = True
+                        ) -> tuple[dict[str, Any], store.Review]:
+    """The dataset and its review; reading (``create=False``) writes nothing.
+
+    A dataset without a review row is a draft, or published when it was already public
+    before the review existed (new Satu Data datasets are always created private).
+    """
     dataset = tk.get_action("package_show")({"ignore_auth": True}, {"id": dataset_id})
     if dataset["type"] not in roles.workflow_types():
         raise tk.ValidationError({"id": [tk._(
             "Datasets of type {type} are not reviewed; move them to a Satu Data type "
             "first.").format(type=dataset["type"])]})
     initial = machine.State.DRAFT if dataset.get("private") else machine.State.PUBLISHED
-    return dataset, store.ensure(dataset["id"], initial)
+    if create:
+        return dataset, store.ensure(dataset["id"], initial)
+    existing = store.get(dataset["id"])
+    if existing is None:
+        existing = store.Review(dataset["id"], initial, 0, None, None,
+                                dt.datetime.now(dt.timezone.utc), 0)
+    return dataset, existing
 
 
 def _transition(action: str, context: dict[str, Any], data_dict: dict[str, Any]
@@ -246,7 +258,7 @@ def walidata_review_show(context: dict[str, Any], data_dict: dict[str, Any]
         updated_at, events: [...], actions: [...], minutes: [...]}``
     """
     tk.check_access("walidata_review_show", context, data_dict)
-    dataset, review = _dataset_and_review(tk.get_or_bust(data_dict, "id"))
+    dataset, review = _dataset_and_review(tk.get_or_bust(data_dict, "id"), create=False)
     user = model.User.get(context.get("user") or "")
     facts = machine.Facts(
         roles=roles.roles_for(user, dataset), actor=user.name if user else "",
@@ -310,9 +322,10 @@ def walidata_review_list(context: dict[str, Any], data_dict: dict[str, Any]
     groups = as_list(data_dict.get("data_group"))
     user = model.User.get(context.get("user") or "")
     if not context.get("ignore_auth") and not roles.is_walidata(user):
-        # A pembina data sees the datasets of its own data groups only.
+        # A pembina data sees its own data groups, and only what waits for its QA.
         mine = roles.pembina_groups(user)
         groups = [g for g in groups if g in mine] if groups else mine
+        states = [machine.State.QA.value]
     count, rows = store.queue(states, orgs or None, groups or None,
                               threshold if tk.asbool(data_dict.get("overdue")) else None,
                               limit, offset)
