@@ -383,3 +383,55 @@ def store_row_count(package_id: str) -> int:
     return model.Session.execute(sa.text(
         "SELECT count(*) FROM walidata_review WHERE package_id = :id"),
         {"id": package_id}).scalar_one()
+
+
+def test_a_new_period_is_reviewed_on_a_copy_while_the_approved_version_stays_public(
+        people, app):
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+
+    original = new_dataset(people, "penduduk-miskin", type="pendukung",
+                           jenis_data="data_administrasi", resources=[], notes="Periode 2023.")
+    call_action("resource_create", context={"user": "opd-dinkes", "ignore_auth": False},
+                package_id=original["id"], name="Tabel 2023", url="tabel.csv",
+                description="Per kabupaten", url_type="upload",
+                upload=FileStorage(BytesIO(b"kode,jumlah\n53.71,100\n"), "tabel.csv",
+                                   content_type="text/csv"))
+    for verb, user in (("submit", "opd-dinkes"), ("verify", "walidata"), ("verify", "walidata"),
+                       ("ratify", "walidata"), ("publish", "walidata")):
+        act(verb, user, original["id"])
+
+    copy = call_action("walidata_revise", context={"user": "opd-dinkes",
+                                                   "ignore_auth": False},
+                       id=original["id"])
+    assert copy["private"] is True and copy["name"] == "penduduk-miskin-revisi-1"
+    assert [r["name"] for r in copy["resources"]] == ["Tabel 2023"]
+    from ckanext.walidata.workflow.revision import _file_of
+
+    assert _file_of(copy["resources"][0]) == b"kode,jumlah\n53.71,100\n"
+    with pytest.raises(tk.ValidationError, match="already being prepared"):
+        call_action("walidata_revise", context={"user": "opd-dinkes", "ignore_auth": False},
+                    id=original["id"])
+
+    editor = {"user": "opd-dinkes", "ignore_auth": False}
+    call_action("package_patch", context=dict(editor), id=copy["id"], notes="Periode 2024.")
+    for verb, user in (("submit", "opd-dinkes"), ("verify", "walidata"), ("verify", "walidata"),
+                       ("ratify", "walidata")):
+        act(verb, user, copy["id"])
+    # Under review, the public still reads the approved 2023 version.
+    public = call_action("package_show", context={"user": "", "ignore_auth": False},
+                         id=original["id"])
+    assert public["notes"] == "Periode 2023."
+    assert not visible_to(None, copy["id"])
+
+    act("publish", "walidata", copy["id"])
+    public = call_action("package_show", context={"user": "", "ignore_auth": False},
+                         id="penduduk-miskin")
+    assert public["notes"] == "Periode 2024." and public["private"] is False
+    assert [r["name"] for r in public["resources"]] == ["Tabel 2023"]
+    assert _file_of(public["resources"][0]) == b"kode,jumlah\n53.71,100\n"
+    assert call_action("package_show", id=copy["id"])["state"] == "deleted"
+    assert found_by(None, "penduduk-miskin") and not found_by(None, copy["name"])
+    events = call_action("walidata_review_show", id=original["id"])["events"]
+    assert events[-1]["comment"] == "revision penduduk-miskin-revisi-1"

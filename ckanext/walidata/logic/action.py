@@ -13,7 +13,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import get_permission_labels
 
 from .. import helpers, reference
-from ..workflow import machine, notify, roles, store
+from ..workflow import machine, notify, revision, roles, store
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,9 @@ def _transition(action: str, context: dict[str, Any], data_dict: dict[str, Any]
                         sorted(r.value for r in actor_roles), comment, findings,
                         completeness=score, minutes_number=minutes_number,
                         minutes_sha256=minutes_sha256)
-        if {"make_public", "make_private"} & set(transition.effects):
+        original_id = revision.original_of(dataset["id"])
+        if {"make_public", "make_private"} & set(transition.effects) and not (
+                original_id and "make_public" in transition.effects):
             # Set on the row itself: package_update counts a change of `private` alone
             # as no change and rolls it back.
             package = model.Package.get(dataset["id"])
@@ -129,8 +131,50 @@ def _transition(action: str, context: dict[str, Any], data_dict: dict[str, Any]
     except Exception:
         model.Session.rollback()
         raise
+    if original_id and "make_public" in transition.effects:
+        _publish_revision(dataset["id"], original_id, facts, actor_roles)
     notify.after_transition(action, transition.effects, dataset, moved, facts.actor, comment)
     return walidata_review_show(dict(context, ignore_auth=True), {"id": dataset["id"]})
+
+
+def _publish_revision(revision_id: str, original_id: str, facts: machine.Facts,
+                      actor_roles: frozenset[machine.Role]) -> None:
+    """The approved copy replaces the public version; the original's log says so."""
+    approved = tk.get_action("package_show")({"ignore_auth": True}, {"id": revision_id})
+    revision.apply(approved, original_id, facts.actor)
+    original = store.get(original_id)
+    if original is not None:
+        store.add_event(original, "publish", original.state, facts.actor,
+                        sorted(r.value for r in actor_roles),
+                        f"revision {approved['name']}", completeness=facts.completeness)
+    logic.index_update_package({"ignore_auth": True}, original_id)
+    model.repo.commit()
+
+
+def walidata_revise(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Start the next period of a published dataset on a private copy.
+
+    The public keeps the approved version; the copy (metadata and files) is edited and goes
+    through the whole review; publishing it carries it over to the original.
+
+    :param id: the published dataset
+    :returns: the copy (a draft dataset)
+    """
+    tk.check_access("walidata_revise", context, data_dict)
+    dataset_id = tk.get_or_bust(data_dict, "id")
+    tk.check_access("package_show", dict(context), {"id": dataset_id})
+    dataset, review = _dataset_and_review(dataset_id, create=False)
+    user = model.User.get(context.get("user") or "")
+    if machine.Role.PRODUSEN not in roles.roles_for(user, dataset):
+        raise tk.NotAuthorized(tk._("Only the dataset's OPD starts a new period."))
+    if review.state != machine.State.PUBLISHED:
+        raise tk.ValidationError({"state": [tk._(
+            "Only a published dataset gets a new period; this one is {state}.").format(
+                state=helpers.language_text(machine.LABELS[review.state]))]})
+    if revision.open_revisions(dataset["id"]):
+        raise tk.ValidationError({"id": [tk._(
+            "A new period of this dataset is already being prepared.")]})
+    return revision.start(dataset, {"user": user.name})
 
 
 def _record_activity(dataset_id: str, actor: str, action: str, from_state: machine.State,
@@ -372,9 +416,9 @@ def walidata_bulk(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[st
     return {"done": done, "refused": len(results) - done, "results": results}
 
 
-WORKFLOW_ACTIONS = (walidata_bulk, walidata_submit, walidata_verify, walidata_return,
-                    walidata_qa_approve, walidata_ratify, walidata_publish, walidata_withdraw,
-                    walidata_review_show, walidata_review_list)
+WORKFLOW_ACTIONS = (walidata_revise, walidata_bulk, walidata_submit, walidata_verify,
+                    walidata_return, walidata_qa_approve, walidata_ratify, walidata_publish,
+                    walidata_withdraw, walidata_review_show, walidata_review_list)
 
 
 def get_actions() -> dict[str, Any]:

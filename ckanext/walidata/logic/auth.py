@@ -107,7 +107,7 @@ WORKFLOW_VERBS = ("submit", "verify", "return", "qa_approve", "ratify", "publish
 
 def get_auth_functions() -> dict[str, Any]:
     functions: dict[str, Any] = {f"walidata_{verb}": walidata_review_action
-                                 for verb in (*WORKFLOW_VERBS, "bulk")}
+                                 for verb in (*WORKFLOW_VERBS, "bulk", "revise")}
     functions.update(walidata_reference_search=walidata_reference_search,
                      walidata_review_show=walidata_review_show,
                      walidata_review_list=walidata_review_list, package_show=package_show,
