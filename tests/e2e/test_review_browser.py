@@ -3,6 +3,8 @@ the walidata verifies, ratifies (the berita acara is downloaded) and publishes."
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
@@ -87,3 +89,10 @@ def test_review_walked_by_each_role(live_portal, browser, dataset, tmp_path):
     assert anonymous.goto(url).status == 200
     expect(anonymous.locator("h1")).to_contain_text("Survei Kepuasan Puskesmas")
     walidata.screenshot(path=str(tmp_path / "review.png"), full_page=True)
+
+    # The next period: the OPD edits a private copy; the public keeps this version.
+    opd.goto(url)
+    opd.locator("form.walidata-revise button").click()
+    expect(opd).to_have_url(re.compile(r"/pendukung/edit/survei-puskesmas-revisi-1"))
+    assert anonymous.goto(url).status == 200
+    assert anonymous.goto(f"{live_portal}/pendukung/survei-puskesmas-revisi-1").status == 404

@@ -198,6 +198,23 @@ def bulk() -> Any:
     return tk.redirect_to(tk.h.url_for("klinik.queue"))
 
 
+@klinik.route("/dataset/<id>/revise", methods=["POST"])
+def revise(id: str) -> Any:
+    """The OPD starts the next period of a published dataset: edit the new copy."""
+    try:
+        copy = tk.get_action("walidata_revise")(_context(), {"id": id})
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return tk.abort(403, tk._("Only the dataset's OPD starts a new period."))
+    except tk.ValidationError as error:
+        _flash_errors(error.error_dict)
+        dataset = model.Package.get(id)
+        return tk.redirect_to(_dataset_url(dataset.type, dataset.name) if dataset
+                              else tk.h.url_for("dataset.search"))
+    tk.h.flash_success(tk._("The next period is prepared on this private copy; the "
+                            "published version stays public until the copy is published."))
+    return tk.redirect_to(tk.h.url_for(f"{copy['type']}.edit", id=copy["name"]))
+
+
 @klinik.route("/dataset/<id>/review/<verb>", methods=["POST"])
 def act(id: str, verb: str) -> Any:
     """A review button: the action decides; its refusal is flashed, not hidden."""

@@ -130,6 +130,10 @@ def walidata_review_panel(pkg: dict[str, Any]) -> dict[str, Any] | None:
         minutes=[{"number": number,
                   "url": tk.h.url_for("klinik.minutes", id=dataset_ref, number=number)}
                  for number in review["minutes"]],
+        revise_url=tk.h.url_for("klinik.revise", id=dataset_ref)
+        if state == State.PUBLISHED.value and machine.Role.PRODUSEN in roles.roles_for(
+            model.User.get(tk.current_user.name) if tk.current_user.is_authenticated else None,
+            pkg) else None,
     )
 
 
