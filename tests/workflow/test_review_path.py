@@ -435,3 +435,37 @@ def test_a_new_period_is_reviewed_on_a_copy_while_the_approved_version_stays_pub
     assert found_by(None, "penduduk-miskin") and not found_by(None, copy["name"])
     events = call_action("walidata_review_show", id=original["id"])["events"]
     assert events[-1]["comment"] == "revision penduduk-miskin-revisi-1"
+
+
+def test_two_ratifications_at_once_make_one_berita_acara(people, app):
+    dataset = new_dataset(people, "data-sahkan-ganda", type="pendukung",
+                          jenis_data="hasil_survei")
+    for verb, user in (("submit", "opd-dinkes"), ("verify", "walidata"), ("verify", "walidata")):
+        act(verb, user, dataset["id"])
+    if model.User.get("walidata-3") is None:
+        factories.User(name="walidata-3", email="w3@example.go.id")
+        call_action("organization_member_create", id="diskominfo", username="walidata-3",
+                    role="editor")
+    model.Session.commit()
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def ratify(user: str) -> None:
+        with app.flask_app.test_request_context():
+            barrier.wait()
+            try:
+                act("ratify", user, dataset["id"])
+                outcomes.append("ok")
+            except tk.ValidationError as error:
+                outcomes.append(str(error.error_dict))
+            finally:
+                model.Session.remove()
+
+    threads = [threading.Thread(target=ratify, args=(u,)) for u in ("walidata", "walidata-3")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcomes.count("ok") == 1, outcomes
+    review = call_action("walidata_review_show", id=dataset["id"])
+    assert review["state"] == "ratified" and len(review["minutes"]) == 1
