@@ -11,28 +11,15 @@ from ckan.cli.cli import ckan as ckan_command
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
+from tests import sdi_data
+
 pytestmark = [pytest.mark.usefixtures("with_plugins")]
 
-COMMON = {
-    "notes": "Jumlah dokter umum dan spesialis yang bertugas.",
-    "kontak_nama": "Seksi Data dan Informasi", "kontak_email": "data@dinkes.nttprov.go.id",
-    "periode_mulai": "2023-01-01", "periode_selesai": "2023-12-31", "frekuensi": "tahunan",
-    "cakupan_wilayah": "5371", "tingkat_penyajian": "kabupaten_kota", "urusan": "1.2",
-    "klasifikasi_akses": "terbuka",
-}
-STATISTIK = dict(COMMON, type="statistik", nama_indikator="Jumlah dokter",
-                 definisi="Dokter umum dan spesialis dengan STR aktif", satuan="orang")
-RECOMMENDED = {
-    "tags": [{"name": "kesehatan"}], "license_id": "cc-by", "tanggal_rilis": "2024-02-01",
-    "tanggal_pemutakhiran": "2024-02-01", "sumber_data": "SISDMK", "walidata": "Diskominfo",
-    "pembina_data": "bps", "konsep": "Tenaga medis", "metode_perhitungan": "Penjumlahan",
-    "ukuran": "jumlah", "interpretasi": "Semakin banyak semakin baik",
-    "level_estimasi": "kabupaten_kota", "judul_kegiatan": "Pendataan SDMK",
-    "cara_pengumpulan": "kompilasi_produk_administrasi",
-}
-DESCRIBED_CSV = {"url": "http://data.example/dokter.csv", "format": "CSV", "name": "Tabel",
-                 "description": "Per kabupaten/kota", "satuan": "orang",
-                 "definisi": "Dokter dengan STR aktif"}
+# BPS-style input on purpose: the validators store 53.71 and 1.02.
+COMMON = dict(sdi_data.COMMON, cakupan_wilayah="5371", urusan="1.2")
+STATISTIK = dict(sdi_data.STATISTIK, **COMMON)
+RECOMMENDED = sdi_data.RECOMMENDED
+DESCRIBED_CSV = sdi_data.DESCRIBED_CSV
 
 
 @pytest.fixture(scope="module")

@@ -14,28 +14,14 @@ from aiosmtpd.controller import Controller
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
+from tests.sdi_data import COMPLETE_STATISTIK
+
 pytestmark = [
     pytest.mark.ckan_config("ckanext.walidata.pembina.statistik", "bps-ntt"),
     pytest.mark.usefixtures("with_plugins", "with_request_context"),
 ]
 
-DATASET = {
-    "type": "statistik", "notes": "Jumlah dokter umum dan spesialis.",
-    "kontak_nama": "Seksi Data", "kontak_email": "data@dinkes.example.go.id",
-    "periode_mulai": "2023-01-01", "periode_selesai": "2023-12-31", "frekuensi": "tahunan",
-    "cakupan_wilayah": "53.71", "tingkat_penyajian": "kabupaten_kota", "urusan": "1.02",
-    "klasifikasi_akses": "terbuka", "nama_indikator": "Jumlah dokter",
-    "definisi": "Dokter dengan STR aktif", "satuan": "orang",
-    "tags": [{"name": "kesehatan"}], "license_id": "cc-by", "tanggal_rilis": "2024-02-01",
-    "tanggal_pemutakhiran": "2024-02-01", "sumber_data": "SISDMK", "walidata": "Diskominfo",
-    "pembina_data": "bps", "konsep": "Tenaga medis", "metode_perhitungan": "Penjumlahan",
-    "ukuran": "jumlah", "interpretasi": "Lebih banyak lebih baik",
-    "level_estimasi": "kabupaten_kota", "judul_kegiatan": "Pendataan SDMK",
-    "cara_pengumpulan": "kompilasi_produk_administrasi",
-    "resources": [{"url": "http://data.example/dokter.csv", "format": "CSV", "name": "Tabel",
-                   "description": "Per kabupaten/kota", "satuan": "orang",
-                   "definisi": "Dokter dengan STR aktif"}],
-}
+DATASET = COMPLETE_STATISTIK
 
 
 class Inbox:

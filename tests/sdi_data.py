@@ -1,0 +1,24 @@
+"""Satu Data dataset fields shared by the tests: a statistik dataset, required and complete."""
+
+COMMON = {
+    "notes": "Jumlah dokter umum dan spesialis yang bertugas.",
+    "kontak_nama": "Seksi Data dan Informasi", "kontak_email": "data@dinkes.example.go.id",
+    "periode_mulai": "2023-01-01", "periode_selesai": "2023-12-31", "frekuensi": "tahunan",
+    "cakupan_wilayah": "53.71", "tingkat_penyajian": "kabupaten_kota", "urusan": "1.02",
+    "klasifikasi_akses": "terbuka",
+}
+STATISTIK = dict(COMMON, type="statistik", nama_indikator="Jumlah dokter",
+                 definisi="Dokter dengan STR aktif", satuan="orang")
+RECOMMENDED = {
+    "tags": [{"name": "kesehatan"}], "license_id": "cc-by", "tanggal_rilis": "2024-02-01",
+    "tanggal_pemutakhiran": "2024-02-01", "sumber_data": "SISDMK", "walidata": "Diskominfo",
+    "pembina_data": "bps", "konsep": "Tenaga medis", "metode_perhitungan": "Penjumlahan",
+    "ukuran": "jumlah", "interpretasi": "Lebih banyak lebih baik",
+    "level_estimasi": "kabupaten_kota", "judul_kegiatan": "Pendataan SDMK",
+    "cara_pengumpulan": "kompilasi_produk_administrasi",
+}
+DESCRIBED_CSV = {"url": "http://data.example/dokter.csv", "format": "CSV", "name": "Tabel",
+                 "description": "Per kabupaten/kota", "satuan": "orang",
+                 "definisi": "Dokter dengan STR aktif"}
+# A statistik dataset with every field filled in: completeness 100.
+COMPLETE_STATISTIK = dict(STATISTIK, **RECOMMENDED, resources=[DESCRIBED_CSV])
