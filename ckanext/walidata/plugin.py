@@ -15,8 +15,10 @@ from ckan.exceptions import CkanConfigurationException
 from ckan.lib.plugins import DefaultPermissionLabels, DefaultTranslation
 
 from . import cli, completeness, helpers
-from .logic import action, auth, validators
+from .logic import action, auth, quality, validators
 from .search import backend
+from .validation import review as quality_review
+from .validation import runner
 from .views import get_blueprints
 from .workflow import roles, store, template_helpers
 
@@ -43,6 +45,7 @@ class WalidataPlugin(p.SingletonPlugin, DefaultTranslation):
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
         tk.add_public_directory(config, "public")
+        runner.install_session_hooks()
 
     def get_commands(self) -> list:
         return cli.get_commands()
@@ -54,7 +57,7 @@ class WalidataPlugin(p.SingletonPlugin, DefaultTranslation):
         return {**helpers.get_helpers(), **template_helpers.get_helpers()}
 
     def get_actions(self) -> dict[str, Any]:
-        return action.get_actions()
+        return {**action.get_actions(), **quality.get_actions()}
 
     def get_auth_functions(self) -> dict[str, Any]:
         return auth.get_auth_functions()
@@ -79,6 +82,29 @@ class WalidataPlugin(p.SingletonPlugin, DefaultTranslation):
         result = helpers.walidata_completeness(dataset)
         pkg_dict["completeness_score"] = result.score
         pkg_dict["completeness_band"] = completeness.band_of(result.score)
+        statuses = [r.get("validation_status") for r in dataset.get("resources") or []]
+        pkg_dict["validation_status"] = runner.dataset_status(
+            [{"status": status} for status in statuses if status])
+        return pkg_dict
+
+    def after_dataset_create(self, context: dict[str, Any], pkg_dict: dict[str, Any]) -> None:
+        self._schedule_checks(context, pkg_dict)
+
+    def after_dataset_update(self, context: dict[str, Any], pkg_dict: dict[str, Any]) -> None:
+        self._schedule_checks(context, pkg_dict)
+
+    @staticmethod
+    def _schedule_checks(context: dict[str, Any], pkg_dict: dict[str, Any]) -> None:
+        """A new or changed CSV/XLSX file is validated in the background after commit."""
+        if pkg_dict.get("id"):
+            runner.schedule({"id": pkg_dict["id"],
+                             "resources": runner.stored_resources(pkg_dict["id"])},
+                            context.get("user"))
+
+    def after_dataset_show(self, context: dict[str, Any], pkg_dict: dict[str, Any]
+                           ) -> dict[str, Any]:
+        """ckanext-validation's resource fields, read from the validation table."""
+        quality_review.add_resource_status(pkg_dict)
         return pkg_dict
 
     def get_dataset_labels(self, dataset_obj: Any) -> list[str]:

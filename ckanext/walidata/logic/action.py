@@ -13,6 +13,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import get_permission_labels
 
 from .. import helpers, reference
+from ..validation import review as quality_review
 from ..workflow import machine, notify, revision, roles, store
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,29 @@ def _dataset_and_review(dataset_id: str, create: bool = True
     return dataset, existing
 
 
+def _facts(dataset: dict[str, Any], review: store.Review, user: model.User | None,
+           comment: str, quality: dict[str, Any]) -> machine.Facts:
+    """What the state machine decides on: roles, completeness, files, checks."""
+    return machine.Facts(
+        roles=roles.roles_for(user, dataset), actor=user.name if user else "",
+        submitter=review.submitted_by, data_group=dataset["type"],
+        completeness=helpers.walidata_completeness(dataset).score,
+        min_completeness=tk.config.get("ckanext.walidata.workflow.min_completeness"),
+        resources=len(dataset.get("resources") or []), comment=comment,
+        blocking_checks=tuple(quality["blocking"]),
+        pembina_configured=dataset["type"] in machine.QA_GROUPS
+        and bool(roles.pembina_users(dataset["type"])))
+
+
+def _checks_of_event(quality: dict[str, Any]) -> dict[str, Any]:
+    """The checks as they stood at a decision, for the timeline and the berita acara."""
+    return {"status": quality["status"], "errors": quality["errors"],
+            "warnings": quality["warnings"],
+            "resources": [{key: item[key] for key in (
+                "resource_id", "name", "status", "errors", "warnings", "open_warnings",
+                "justifications")} for item in quality["resources"]]}
+
+
 def _transition(action: str, context: dict[str, Any], data_dict: dict[str, Any]
                 ) -> dict[str, Any]:
     """Carry out one review action: decide, compare-and-set, record, take effect."""
@@ -88,13 +112,8 @@ def _transition(action: str, context: dict[str, Any], data_dict: dict[str, Any]
     findings = [comment] if action == "return" and comment else []
     actor_roles = roles.roles_for(user, dataset)
     score = helpers.walidata_completeness(dataset).score
-    facts = machine.Facts(
-        roles=actor_roles, actor=user.name if user else "", submitter=review.submitted_by,
-        data_group=dataset["type"], completeness=score,
-        min_completeness=tk.config.get("ckanext.walidata.workflow.min_completeness"),
-        resources=len(dataset.get("resources") or []), comment=comment,
-        pembina_configured=dataset["type"] in machine.QA_GROUPS
-        and bool(roles.pembina_users(dataset["type"])))
+    quality = quality_review.dataset_quality(dataset)
+    facts = _facts(dataset, review, user, comment, quality)
     try:
         transition, to_state = machine.decide(action, review.state, facts)
     except machine.GuardFailed as refused:
@@ -109,9 +128,10 @@ def _transition(action: str, context: dict[str, Any], data_dict: dict[str, Any]
     try:
         minutes_number = minutes_sha256 = None
         if "berita_acara" in transition.effects:
-            minutes_number, minutes_sha256 = _make_minutes(dataset, moved, facts)
+            minutes_number, minutes_sha256 = _make_minutes(dataset, moved, facts, quality)
         store.add_event(moved, action, review.state, facts.actor,
                         sorted(r.value for r in actor_roles), comment, findings,
+                        checks=_checks_of_event(quality) if quality["resources"] else None,
                         completeness=score, minutes_number=minutes_number,
                         minutes_sha256=minutes_sha256)
         original_id = revision.original_of(dataset["id"])
@@ -196,8 +216,23 @@ def _record_activity(dataset_id: str, actor: str, action: str, from_state: machi
     })
 
 
+def _minutes_checks(quality: dict[str, Any]) -> tuple[Any, ...]:
+    """One line per checked file in the berita acara, warnings with their justification."""
+    from ..workflow import minutes
+
+    lines = []
+    for item in quality["resources"]:
+        status = ("gagal" if item["errors"] or item["status"] != "success"
+                  else "peringatan" if item["warnings"] else "lulus")
+        detail = f"{item['rows']} baris, {item['errors']} galat, {item['warnings']} peringatan"
+        for error_type, note in item["justifications"].items():
+            detail += f"; {error_type}: {note['justification']} ({note['author']})"
+        lines.append(minutes.CheckResult(name=item["name"], status=status, detail=detail))
+    return tuple(lines)
+
+
 def _make_minutes(dataset: dict[str, Any], review: store.Review,
-                  facts: machine.Facts) -> tuple[str, str]:
+                  facts: machine.Facts, quality: dict[str, Any]) -> tuple[str, str]:
     from ..workflow import minutes
 
     number = minutes.minutes_number(tk.config.get("ckanext.walidata.minutes.prefix"),
@@ -216,7 +251,7 @@ def _make_minutes(dataset: dict[str, Any], review: store.Review,
         organization=(dataset.get("organization") or {}).get("title", ""),
         version=review.round,
         period=f"{dataset.get('periode_mulai', '')} s.d. {dataset.get('periode_selesai', '')}",
-        completeness=facts.completeness, checks=(),
+        completeness=facts.completeness, checks=_minutes_checks(quality),
         findings=tuple(event["comment"] for event in history
                        if event["action"] == "return" and event["round"] <= review.round),
         signatories=signatories + (minutes.Signatory(
@@ -304,12 +339,9 @@ def walidata_review_show(context: dict[str, Any], data_dict: dict[str, Any]
     tk.check_access("walidata_review_show", context, data_dict)
     dataset, review = _dataset_and_review(tk.get_or_bust(data_dict, "id"), create=False)
     user = model.User.get(context.get("user") or "")
-    facts = machine.Facts(
-        roles=roles.roles_for(user, dataset), actor=user.name if user else "",
-        submitter=review.submitted_by, data_group=dataset["type"],
-        completeness=helpers.walidata_completeness(dataset).score,
-        min_completeness=tk.config.get("ckanext.walidata.workflow.min_completeness"),
-        resources=len(dataset.get("resources") or []), comment="x")
+    quality = quality_review.dataset_quality(dataset)
+    # A placeholder comment: buttons for actions that need one are shown, the form asks.
+    facts = _facts(dataset, review, user, "x", quality)
     history = store.events(dataset["id"])
     return {
         "package_id": dataset["id"], "name": dataset["name"], "state": review.state.value,
@@ -320,6 +352,7 @@ def walidata_review_show(context: dict[str, Any], data_dict: dict[str, Any]
         "events": history,
         "actions": machine.available(review.state, facts),
         "minutes": [e["minutes_number"] for e in history if e["minutes_number"]],
+        "quality": quality,
     }
 
 

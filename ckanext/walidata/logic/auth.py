@@ -102,6 +102,54 @@ def package_update(next_auth: Any, context: dict[str, Any], data_dict: dict[str,
     return result
 
 
+def resource_validation_show(context: dict[str, Any], data_dict: dict[str, Any]
+                             ) -> dict[str, bool]:
+    """Whoever may read the resource may read its report."""
+    tk.check_access("resource_show", context, {"id": data_dict.get("resource_id")})
+    return {"success": True}
+
+
+def _dataset_of_resource(data_dict: dict[str, Any]) -> dict[str, Any] | None:
+    resource = model.Resource.get(str((data_dict or {}).get("resource_id") or ""))
+    return {"id": resource.package_id} if resource else None
+
+
+def _may_check(context: dict[str, Any], dataset_ref: dict[str, Any] | None
+               ) -> dict[str, Any]:
+    """The dataset's OPD and its reviewers (walidata, pembina data) run the checks."""
+    from ..workflow import roles
+
+    if dataset_ref is None:
+        return {"success": False, "msg": tk._("Not found")}
+    tk.check_access("package_show", context, dataset_ref)
+    dataset = tk.get_action("package_show")({"ignore_auth": True}, dataset_ref)
+    user = model.User.get(context.get("user") or "")
+    if roles.roles_for(user, dataset):
+        return {"success": True}
+    return {"success": False, "msg": tk._(
+        "Only the dataset's OPD, the walidata and the pembina data run its checks.")}
+
+
+def resource_validation_run(context: dict[str, Any], data_dict: dict[str, Any]
+                            ) -> dict[str, Any]:
+    return _may_check(context, _dataset_of_resource(data_dict))
+
+
+def walidata_quality_run(context: dict[str, Any], data_dict: dict[str, Any]
+                         ) -> dict[str, Any]:
+    return _may_check(context, {"id": (data_dict or {}).get("id")})
+
+
+def walidata_quality_justify(context: dict[str, Any], data_dict: dict[str, Any]
+                             ) -> dict[str, bool]:
+    """Only the walidata accepts a warning, in writing."""
+    from ..workflow import roles
+
+    if roles.is_walidata(model.User.get(context.get("user") or "")):
+        return {"success": True}
+    return {"success": False, "msg": tk._("Only the walidata justifies a warning.")}
+
+
 WORKFLOW_VERBS = ("submit", "verify", "return", "qa_approve", "ratify", "publish", "withdraw")
 
 
@@ -111,5 +159,11 @@ def get_auth_functions() -> dict[str, Any]:
     functions.update(walidata_reference_search=walidata_reference_search,
                      walidata_review_show=walidata_review_show,
                      walidata_review_list=walidata_review_list, package_show=package_show,
-                     package_update=package_update)
+                     package_update=package_update,
+                     resource_validation_show=resource_validation_show,
+                     resource_validation_run=resource_validation_run,
+                     resource_validation_delete=resource_validation_run,
+                     walidata_quality_run=walidata_quality_run,
+                     walidata_quality_show=walidata_review_show,
+                     walidata_quality_justify=walidata_quality_justify)
     return functions

@@ -101,7 +101,41 @@ def walidata_private_until_published(key: tuple, data: dict[tuple, Any],
         data[("private",)] = True
 
 
+def walidata_table_schema(value: Any, context: dict[str, Any]) -> Any:
+    """A resource's data dictionary: a Frictionless Table Schema, kept as JSON text."""
+    import json
+
+    from frictionless import Schema
+
+    if _is_empty(value):
+        return value
+    try:
+        descriptor = json.loads(value) if isinstance(value, str) else value
+    except ValueError as error:
+        raise Invalid(tk._("The data dictionary is not valid JSON: {error}").format(
+            error=error)) from None
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("fields"), list):
+        raise Invalid(tk._('The data dictionary needs a list of "fields".'))
+    problems = Schema.validate_descriptor(descriptor).errors
+    if problems:
+        raise Invalid(tk._("The data dictionary is not a valid Table Schema: {error}").format(
+            error="; ".join(problem.note for problem in problems[:3])))
+    return json.dumps(descriptor, ensure_ascii=False)
+
+
+def walidata_dataset_name(value: Any, context: dict[str, Any]) -> Any:
+    """Another dataset of the portal, stored by name (e.g. the previous period)."""
+    if _is_empty(value):
+        return value
+    name = str(value).strip().rstrip("/").rsplit("/", 1)[-1]
+    package = context["model"].Package.get(name)
+    if package is None or package.state != "active":
+        raise Invalid(tk._('There is no dataset "{name}" on this portal.').format(name=name))
+    return package.name
+
+
 def get_validators() -> dict[str, Any]:
     return {f.__name__: f for f in (walidata_kode_wilayah, walidata_kode_urusan,
                                     walidata_period_end, walidata_year, walidata_epsg,
-                                    walidata_private_until_published)}
+                                    walidata_private_until_published, walidata_table_schema,
+                                    walidata_dataset_name)}

@@ -28,7 +28,8 @@ _PERIOD = re.compile(r"^(tahun|thn|year|periode|period|bulan|month|triwulan|seme
                      r"tanggal|date)(_.*)?$")
 _PERCENT = re.compile(r"(^|_)(persen|persentase|pct|percent|percentage|prosentase|"
                       r"apm)(_|$)")
-_TOTAL = re.compile(r"^(jumlah|total|jml)(_total)?$|^(jumlah|total)_(semua|seluruh|keseluruhan)")
+_TOTAL = re.compile(r"^(jumlah|total|jml)(_total)?$|^(jumlah|total)_(semua|seluruh|keseluruhan)"
+                    r"|_(jumlah|total)$")
 _COUNT = re.compile(r"^(jumlah|jml|banyak(nya)?|total|populasi|penduduk|kasus|produksi|luas|"
                     r"anggaran|realisasi|pagu)(_|$)")
 _RATE_WORDS = re.compile(r"(rasio|ratio|indeks|index|rata|laju|pertumbuhan|growth|perubahan|"

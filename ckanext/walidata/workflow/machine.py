@@ -120,7 +120,7 @@ def not_own_submission(facts: Facts) -> Reason | None:
 
 def checks_pass(facts: Facts) -> Reason | None:
     if facts.blocking_checks:
-        return (N_("The quality checks have open errors: {checks}."),
+        return (N_("The quality checks do not allow this yet: {checks}."),
                 {"checks": ", ".join(facts.blocking_checks)})
     return None
 
@@ -173,7 +173,7 @@ TRANSITIONS: tuple[Transition, ...] = (
                (not_own_submission, checks_pass), ("berita_acara", "notify_opd"),
                "Ratified and recorded in a numbered berita acara."),
     Transition("publish", (State.RATIFIED,), (Role.WALIDATA,), _to(State.PUBLISHED),
-               (not_own_submission,), ("make_public", "notify_opd"),
+               (not_own_submission, checks_pass), ("make_public", "notify_opd"),
                "Published on the portal and to the national portals."),
     Transition("withdraw", (State.DRAFT, State.SUBMITTED, State.RETURNED),
                (Role.PRODUSEN, Role.WALIDATA), _to(State.WITHDRAWN), (), ("make_private",),

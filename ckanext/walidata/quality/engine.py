@@ -1,0 +1,155 @@
+"""Run frictionless over one table with the Satu Data checks; plain Python, no CKAN.
+
+The file is streamed row by row: memory stays flat in file size (the checks keep bounded
+state, frictionless keeps at most ``limit_errors`` errors). The Table Schema is the
+resource's data dictionary when it has one, else inferred from the first rows, with code
+columns kept as text (``53.10`` is a region code, not the number 53.1).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import attrs
+import frictionless
+from frictionless import Check, Checklist, Dialect, Resource, Schema, formats
+
+from . import columns as columns_module
+from .checks import satudata_checks
+from .context import CheckContext
+from .findings import Summary, summarize
+from .merged_header import MergedHeaderError, merged_header_rows
+from .profile import ProfileBuilder
+
+TABULAR_FORMATS = ("csv", "tsv", "xlsx", "xls")
+# Errors meaning the file could not be read at all (status ``error``, not ``failure``).
+UNREADABLE = {"source-error", "scheme-error", "format-error", "encoding-error",
+              "resource-error", "schema-error", "check-error"}
+
+Progress = Callable[[int, int, int], None]  # rows done, bytes read, total bytes (0: unknown)
+
+
+@dataclass
+class Outcome:
+    """One validation run: ckanext-validation's status and the frictionless report."""
+
+    status: str                         # success | failure | error
+    report: dict[str, Any]              # frictionless Report descriptor
+    summary: Summary
+    schema: dict[str, Any] | None       # the Table Schema used (inferred when none given)
+    profile: dict[str, Any] | None      # quality.profile.Profile.to_dict()
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def format_of(path_or_url: str, declared: str = "") -> str | None:
+    """The tabular format to read, from the declared resource format or the file name."""
+    declared = (declared or "").strip().lower().lstrip(".")
+    if declared in TABULAR_FORMATS:
+        return declared
+    name = path_or_url.split("?")[0].lower()
+    for extension in TABULAR_FORMATS:
+        if name.endswith(f".{extension}"):
+            return extension
+    return None
+
+
+NO_ERRORS: tuple = ()
+
+
+@attrs.define(kw_only=True, repr=False)
+class progress_rows(Check):  # noqa: N801 - frictionless names checks in lower case
+    """Reports progress every ``every`` rows (rows, bytes read so far, file size)."""
+
+    type = "walidata-progress"
+    callback: Any
+    total_bytes: int = 0
+    every: int = 20_000
+
+    def validate_row(self, row: Any) -> Iterable[Any]:
+        if row.row_number % self.every == 0:
+            self.callback(row.row_number, self.resource.stats.bytes or 0, self.total_bytes)
+        return NO_ERRORS
+
+
+def _open(source: str, fmt: str, schema: dict[str, Any] | None,
+          header_rows: list[int] | None) -> Resource:
+    control = None
+    if fmt in ("xlsx", "xls"):
+        control = formats.ExcelControl(fill_merged_cells=bool(header_rows))
+    dialect = Dialect(header_rows=header_rows) if header_rows else None
+    kwargs: dict[str, Any] = {"format": fmt}
+    if control is not None:
+        kwargs["control"] = control
+    if dialect is not None:
+        kwargs["dialect"] = dialect
+    if schema:
+        kwargs["schema"] = Schema.from_descriptor(schema)
+    return Resource(source, **kwargs)
+
+
+def infer_schema(resource: Resource) -> dict[str, Any]:
+    """Infer types from the first rows; code columns stay strings."""
+    resource.infer()
+    descriptor = resource.schema.to_descriptor()
+    codes = set(columns_module.code_like_fields([f["name"] for f in descriptor["fields"]]))
+    for item in descriptor["fields"]:
+        if item["name"] in codes and item.get("type") != "string":
+            item["type"] = "string"
+            item.pop("format", None)
+    return descriptor
+
+
+def validate(source: str, *, fmt: str, schema: dict[str, Any] | None = None,
+             context: CheckContext | None = None, progress: Progress | None = None,
+             limit_errors: int = 1000, satudata: bool = True) -> Outcome:
+    """Validate a local path or an http(s) URL; never raises for a bad file.
+
+    ``schema`` is the data dictionary (Table Schema descriptor) or None to infer one.
+    ``satudata=False`` runs plain frictionless (the benchmark's baseline).
+    """
+    context = context or CheckContext()
+    started = time.perf_counter()
+    notes: list[str] = []
+    total_bytes = os.path.getsize(source) if os.path.exists(source) else 0
+    with frictionless.system.use_context(trusted=True):
+        try:
+            header_rows = merged_header_rows(source) if fmt == "xlsx" and total_bytes else None
+            resource = _open(source, fmt, schema, header_rows)
+            used_schema = schema or infer_schema(resource)
+            if not schema:
+                resource = _open(source, fmt, used_schema, header_rows)
+        except frictionless.FrictionlessException as error:
+            report = frictionless.Report.from_validation(
+                time=time.perf_counter() - started, errors=[error.error]).to_descriptor()
+            return Outcome("error", report, summarize(report), None, None,
+                           time.perf_counter() - started)
+        cols = columns_module.detect(used_schema, unit=context.unit)
+        builder = ProfileBuilder(cols, max_keys=context.max_profile_keys)
+        checks: list[Check] = []
+        if satudata:
+            checks += satudata_checks(cols, context, builder)
+        if progress is not None:
+            checks.append(progress_rows(callback=progress, total_bytes=total_bytes))
+        report_object = resource.validate(checklist=Checklist(checks=checks),
+                                          limit_errors=limit_errors)
+    report = report_object.to_descriptor()
+    if header_rows:
+        extra = MergedHeaderError(note=", ".join(str(n) for n in header_rows))
+        report["tasks"][0]["errors"].insert(0, extra.to_descriptor())
+        notes.append("merged-header")
+    summary = summarize(report)
+    kinds = {error.get("type") for task in report.get("tasks") or ()
+             for error in task.get("errors") or ()} | {
+        error.get("type") for error in report.get("errors") or ()}
+    if kinds & UNREADABLE and not summary.rows:
+        status = "error"
+    else:
+        status = "failure" if summary.errors else "success"
+    profile = builder.profile.to_dict() if satudata and summary.rows else None
+    return Outcome(status, report, summary, used_schema, profile,
+                   time.perf_counter() - started, notes)

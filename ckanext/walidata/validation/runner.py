@@ -1,0 +1,341 @@
+"""Validation of CKAN resources: which to check, when, with what context, and storing it.
+
+A changed CSV/XLSX resource gets a ``created`` row in the same transaction as the change;
+its job is queued on CKAN's Redis queue only after that transaction commits (a worker never
+sees a resource its writer has not committed, and a rolled back change queues nothing).
+The job streams the file through ``quality.engine`` and stores report, summary and profile
+in one transaction with the inferred data dictionary and the search index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import ckan.lib.uploader as uploader
+import ckan.logic as logic
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from file_keeper import FileData, Location
+from rq import Retry
+
+from ..quality import engine
+from ..quality.context import CheckContext, Peer
+from ..quality.profile import Profile
+from ..workflow import machine
+from ..workflow import store as review_store
+from . import store
+
+log = logging.getLogger(__name__)
+
+PENDING = "walidata_validation_pending"
+# Worst first: the status a dataset shows is the worst of its resources'.
+STATUS_ORDER = ("error", "failure", "running", "created", "success")
+
+
+def is_tabular(resource: Mapping[str, Any]) -> bool:
+    return engine.format_of(str(resource.get("url") or ""), str(resource.get("format") or "")
+                            ) is not None
+
+
+@contextlib.contextmanager
+def local_source(resource: Mapping[str, Any]) -> Iterator[str]:
+    """A path (uploads) or an http(s) URL frictionless can stream; never another scheme."""
+    if resource.get("url_type") == "upload":
+        upload = uploader.get_resource_uploader(dict(resource))
+        path = upload.get_path(resource["id"])
+        if path and os.path.exists(path):
+            yield path
+            return
+        storage = getattr(upload, "storage", None)
+        if storage is None or not hasattr(storage, "stream"):
+            raise FileNotFoundError(tk._("The uploaded file is missing from the storage."))
+        location = Location(path)
+        suffix = os.path.splitext(str(resource.get("url") or ""))[1]
+        with tempfile.NamedTemporaryFile(suffix=suffix) as copy:
+            for chunk in storage.stream(FileData(location, size=storage.size(location))):
+                copy.write(chunk)
+            copy.flush()
+            yield copy.name
+        return
+    url = str(resource.get("url") or "")
+    if not url.lower().startswith(("http://", "https://")):
+        raise ValueError(tk._("Only uploaded files and http(s) links can be checked."))
+    yield url
+
+
+# --- what the checks know beyond the file ------------------------------------------------
+
+_CODES: dict[str, tuple[Any, dict[str, str]]] = {}
+
+
+def reference_codes(scheme: str) -> dict[str, str]:
+    """Code → level of a reference list, cached per process until the list is reloaded."""
+    version = model.Session.execute(sa.text(
+        "SELECT version FROM walidata_reference_load WHERE scheme = :scheme"),
+        {"scheme": scheme}).scalar()
+    cached = _CODES.get(scheme)
+    if cached is None or cached[0] != version:
+        rows = model.Session.execute(sa.text(
+            "SELECT code, level FROM walidata_reference_code WHERE scheme = :scheme"),
+            {"scheme": scheme}).all()
+        _CODES[scheme] = cached = (version, {row.code: row.level for row in rows})
+    return cached[1]
+
+
+def _matching_resource(resource: Mapping[str, Any], candidates: list[dict[str, Any]],
+                       position: int) -> dict[str, Any] | None:
+    """The same table in another version of the dataset: by name, else by position."""
+    tabular = [r for r in candidates if is_tabular(r)]
+    for candidate in tabular:
+        if candidate.get("name") and candidate.get("name") == resource.get("name"):
+            return candidate
+    return tabular[position] if position < len(tabular) else None
+
+
+def previous_period(dataset: Mapping[str, Any], resource: Mapping[str, Any]
+                    ) -> tuple[Profile, str] | None:
+    """The previous period's profile of this table.
+
+    A new period prepared as a revision compares with the published original; otherwise
+    with the dataset named in ``periode_sebelumnya``.
+    """
+    from ..workflow import revision
+
+    previous_id = revision.original_of(dataset["id"]) or dataset.get("periode_sebelumnya")
+    if not previous_id:
+        return None
+    previous = model.Package.get(previous_id)
+    if previous is None or previous.state != "active" or previous.id == dataset["id"]:
+        return None
+    previous_dict = tk.get_action("package_show")({"ignore_auth": True}, {"id": previous.id})
+    tabular = [r for r in dataset.get("resources") or [] if is_tabular(r)]
+    position = next((i for i, r in enumerate(tabular) if r["id"] == resource["id"]), 0)
+    match = _matching_resource(resource, previous_dict.get("resources") or [], position)
+    if match is None:
+        return None
+    stored = store.profiles([match["id"]]).get(match["id"])
+    return (Profile.from_dict(stored), previous_dict["name"]) if stored else None
+
+
+def peers(dataset: Mapping[str, Any]) -> tuple[Peer, ...]:
+    """Profiles of published datasets of other OPDs with the same indicator, region, period."""
+    indicator = str(dataset.get("nama_indikator") or "").strip().lower()
+    if not indicator or not dataset.get("cakupan_wilayah"):
+        return ()
+    rows = model.Session.execute(sa.text("""
+        SELECT p.name, g.title AS organization, v.profile
+        FROM package p
+        JOIN "group" g ON g.id = p.owner_org
+        JOIN package_extra i ON i.package_id = p.id AND i.key = 'nama_indikator'
+        JOIN package_extra w ON w.package_id = p.id AND w.key = 'cakupan_wilayah'
+        LEFT JOIN package_extra s ON s.package_id = p.id AND s.key = 'periode_mulai'
+        LEFT JOIN package_extra e ON e.package_id = p.id AND e.key = 'periode_selesai'
+        JOIN resource r ON r.package_id = p.id AND r.state = 'active'
+        JOIN walidata_validation v ON v.resource_id = r.id AND v.profile IS NOT NULL
+        WHERE p.state = 'active' AND NOT p.private AND p.id <> :id
+          AND p.owner_org IS DISTINCT FROM :org
+          AND lower(btrim(i.value)) = :indicator AND w.value = :region
+          AND coalesce(s.value, '') = :start AND coalesce(e.value, '') = :end
+        ORDER BY p.name LIMIT 20"""), {
+        "id": dataset["id"], "org": dataset.get("owner_org"), "indicator": indicator,
+        "region": dataset["cakupan_wilayah"], "start": dataset.get("periode_mulai") or "",
+        "end": dataset.get("periode_selesai") or ""}).all()
+    return tuple(Peer(f"{row.name} ({row.organization})", Profile.from_dict(row.profile))
+                 for row in rows)
+
+
+def context_for(dataset: Mapping[str, Any], resource: Mapping[str, Any]) -> CheckContext:
+    previous = previous_period(dataset, resource)
+    level = dataset.get("tingkat_penyajian")
+    return CheckContext(
+        region_codes=reference_codes("wilayah"), urusan_codes=reference_codes("urusan"),
+        region_levels=frozenset([level]) if level else frozenset(),
+        region_coverage=str(dataset.get("cakupan_wilayah") or ""),
+        unit=str(resource.get("satuan") or dataset.get("satuan") or ""),
+        open_data=(dataset.get("klasifikasi_akses") or "terbuka") == "terbuka",
+        previous=previous[0] if previous else None,
+        previous_label=previous[1] if previous else "",
+        max_change_ratio=tk.config.get("ckanext.walidata.quality.max_change_ratio"),
+        peers=peers(dataset),
+        max_profile_keys=tk.config.get("ckanext.walidata.quality.profile_keys"))
+
+
+def table_schema(resource: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The resource's data dictionary (ckanext-validation's ``schema`` field), if any."""
+    value = resource.get("schema")
+    if isinstance(value, str):
+        value = json.loads(value) if value.strip() else None
+    return value or None
+
+
+def check(dataset: Mapping[str, Any], resource: Mapping[str, Any],
+          progress: engine.Progress | None = None) -> engine.Outcome:
+    """Run frictionless and the Satu Data checks over one resource (no storing)."""
+    fmt = engine.format_of(str(resource.get("url") or ""), str(resource.get("format") or ""))
+    with local_source(resource) as source:
+        return engine.validate(source, fmt=fmt or "csv", schema=table_schema(resource),
+                               context=context_for(dataset, resource), progress=progress,
+                               limit_errors=tk.config.get("ckanext.walidata.quality.limit_errors"))
+
+
+# --- scheduling ----------------------------------------------------------------------------
+
+
+def stored_resources(package_id: str) -> list[dict[str, Any]]:
+    """The dataset's active resources as the session holds them (inside a write action)."""
+    package = model.Package.get(package_id)
+    if package is None:
+        return []
+    return [dict(resource.extras or {}, id=resource.id, name=resource.name, url=resource.url,
+                 url_type=resource.url_type, size=resource.size, format=resource.format,
+                 last_modified=resource.last_modified, hash=resource.hash)
+            for resource in package.resources]
+
+
+def schedule(dataset: Mapping[str, Any], user: str | None, force: bool = False) -> list[str]:
+    """Request a run for each tabular resource whose file or dictionary changed.
+
+    Called inside the writer's transaction; the jobs are queued when it commits.
+    """
+    existing = {row["resource_id"]: row for row in
+                store.for_packages([dataset["id"]])[dataset["id"]]}
+    requested = []
+    for resource in dataset.get("resources") or []:
+        if not resource.get("id"):
+            continue
+        if not is_tabular(resource):
+            if resource["id"] in existing:
+                store.delete(resource["id"])
+            continue
+        digest = store.fingerprint(resource)
+        row = existing.get(resource["id"])
+        if not force and row and row["fingerprint"] == digest:
+            continue
+        run_id = store.request(resource["id"], dataset["id"], digest, user)
+        model.Session().info.setdefault(PENDING, []).append((resource["id"], run_id))
+        requested.append(resource["id"])
+    return requested
+
+
+def enqueue(resource_id: str, run_id: str) -> None:
+    tk.enqueue_job(run_job, [resource_id, run_id], title=f"walidata validate {resource_id}",
+                   rq_kwargs={"timeout": tk.config.get("ckanext.walidata.quality.job_timeout"),
+                              "retry": Retry(max=2, interval=[10, 60])})
+
+
+def _after_commit(session: Any) -> None:
+    for resource_id, run_id in session.info.pop(PENDING, []):
+        try:
+            enqueue(resource_id, run_id)
+        except Exception:  # noqa: BLE001 - the row stays 'created'; a re-run queues it again
+            log.exception("Could not queue the validation of resource %s", resource_id)
+
+
+def _after_rollback(session: Any) -> None:
+    session.info.pop(PENDING, None)
+
+
+def install_session_hooks() -> None:
+    """Queue requested runs after commit, forget them on rollback (once per process)."""
+    if not sa.event.contains(model.Session, "after_commit", _after_commit):
+        sa.event.listen(model.Session, "after_commit", _after_commit)
+        sa.event.listen(model.Session, "after_soft_rollback", _after_rollback)
+
+
+# --- the job ---------------------------------------------------------------------------------
+
+
+def run_job(resource_id: str, run_id: str) -> str | None:
+    """The background job: validate one resource version; returns the final status.
+
+    Safe to run twice (rq retries a job whose worker died): a run that was superseded by
+    a newer request, or already finished, does nothing.
+    """
+    if not store.claim(resource_id, run_id):
+        log.info("Validation run %s of resource %s is superseded or done", run_id, resource_id)
+        return None
+    try:
+        resource_obj = model.Resource.get(resource_id)
+        if resource_obj is None or resource_obj.state != "active":
+            store.finish(resource_id, run_id, "error", None, None, None, 0,
+                         error=tk._("The resource was deleted."))
+            model.repo.commit()
+            return "error"
+        dataset = tk.get_action("package_show")({"ignore_auth": True},
+                                                {"id": resource_obj.package_id})
+        resource = next(r for r in dataset["resources"] if r["id"] == resource_id)
+
+        def progress(rows: int, done: int, total: int) -> None:
+            store.heartbeat(resource_id, run_id, rows, done, total)
+
+        outcome = check(dataset, resource, progress)
+        return record(dataset, resource, run_id, outcome)
+    except Exception as error:
+        model.Session.rollback()
+        log.exception("Validation of resource %s failed", resource_id)
+        store.finish(resource_id, run_id, "error", None, None, None, 0,
+                     error=tk._("The check could not run: {error}").format(error=error))
+        model.repo.commit()
+        raise
+
+
+def record(dataset: Mapping[str, Any], resource: Mapping[str, Any], run_id: str,
+           outcome: engine.Outcome) -> str | None:
+    """Store an outcome with the inferred dictionary, the index and the timeline; commit."""
+    resource_id = resource["id"]
+    digest = None
+    if outcome.schema and not table_schema(resource):
+        # First upload: the inferred dictionary becomes the resource's, for the OPD to edit.
+        resource_obj = model.Resource.get(resource_id)
+        resource_obj.extras = dict(resource_obj.extras or {},
+                                   schema=json.dumps(outcome.schema))
+        digest = store.fingerprint(dict(resource, schema=outcome.schema))
+    summary = outcome.summary.to_dict()
+    if not store.finish(resource_id, run_id, outcome.status, outcome.report, summary,
+                        outcome.profile, outcome.summary.rows, fingerprint_=digest):
+        model.Session.rollback()
+        return None
+    review = review_store.get(dataset["id"])
+    if review is not None and review.state in machine.REVIEW_STATES:
+        row = store.get(resource_id) or {}
+        review_store.add_event(review, "check", review.state, row.get("requested_by") or "",
+                               [], comment=resource.get("name") or resource_id,
+                               checks=dict(summary, status=outcome.status,
+                                           resource_id=resource_id))
+    logic.index_update_package({"ignore_auth": True}, dataset["id"])
+    model.repo.commit()
+    return outcome.status
+
+
+def run_now(dataset: Mapping[str, Any], resource: Mapping[str, Any], user: str | None
+            ) -> str | None:
+    """Validate in this process (the CLI, ``async: false``)."""
+    run_id = store.request(resource["id"], dataset["id"], store.fingerprint(resource), user)
+    model.Session().info.pop(PENDING, None)
+    model.repo.commit()
+    return run_job(resource["id"], run_id)
+
+
+def requeue_abandoned() -> list[str]:
+    """Queue again the runs whose worker stopped reporting (killed or restarted)."""
+    age = dt.timedelta(seconds=tk.config.get("ckanext.walidata.quality.stale_after"))
+    resource_ids = []
+    for row in store.abandoned(age):
+        enqueue(row["resource_id"], row["run_id"])
+        resource_ids.append(row["resource_id"])
+    return resource_ids
+
+
+def dataset_status(rows: list[dict[str, Any]]) -> str | None:
+    """The worst status among a dataset's checked resources, for badges and search."""
+    statuses = {row["status"] for row in rows}
+    return next((status for status in STATUS_ORDER if status in statuses), None)
+
