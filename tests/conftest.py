@@ -2,7 +2,37 @@
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
 import pytest
+
+from tests.sdi_data import DATA_SERVER
+
+FILES = Path(__file__).parent / "files"
+
+
+class _QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_server() -> Iterator[str]:
+    """tests/files/ over real HTTP: the linked resources the checks download."""
+    port = int(DATA_SERVER.rsplit(":", 1)[1])
+    server = ThreadingHTTPServer(("127.0.0.1", port),
+                                 functools.partial(_QuietFiles, directory=str(FILES)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield DATA_SERVER
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def migrate_plugins() -> None:
@@ -19,7 +49,8 @@ def empty_review_tables() -> None:
     import sqlalchemy as sa
 
     model.Session.execute(sa.text(
-        "TRUNCATE walidata_review_event, walidata_minutes, walidata_review"))
+        "TRUNCATE walidata_review_event, walidata_minutes, walidata_review, "
+        "walidata_validation, walidata_quality_justification"))
     model.Session.commit()
 
 

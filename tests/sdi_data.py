@@ -17,7 +17,9 @@ RECOMMENDED = {
     "level_estimasi": "kabupaten_kota", "judul_kegiatan": "Pendataan SDMK",
     "cara_pengumpulan": "kompilasi_produk_administrasi",
 }
-DESCRIBED_CSV = {"url": "http://data.example/dokter.csv", "format": "CSV", "name": "Tabel",
+# tests/conftest.py serves tests/files/ here, so that the quality checks read real files.
+DATA_SERVER = "http://127.0.0.1:8731"
+DESCRIBED_CSV = {"url": f"{DATA_SERVER}/dokter.csv", "format": "CSV", "name": "Tabel",
                  "description": "Per kabupaten/kota", "satuan": "orang",
                  "definisi": "Dokter dengan STR aktif"}
 # A statistik dataset with every field filled in: completeness 100.

@@ -108,5 +108,73 @@ def report_missing(dataset_type: str | None, csv_path: Path | None) -> None:
                 fg="yellow" if incomplete else "green")
 
 
+@walidata.command("check")
+@click.option("--dataset", "-d", "datasets", multiple=True, help="Dataset name or id.")
+@click.option("--organization", "-o", "organizations", multiple=True,
+              help="Every dataset of this OPD (name or id).")
+@click.option("--all", "everything", is_flag=True, help="Every dataset of the portal.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write the report to this CSV file.")
+@click.option("--report-only", is_flag=True,
+              help="Do not run the checks again; report the stored results.")
+@click.option("--requeue", is_flag=True,
+              help="Only queue again the runs whose worker died, then stop.")
+def check(datasets: tuple[str, ...], organizations: tuple[str, ...], everything: bool,
+          csv_path: Path | None, report_only: bool, requeue: bool) -> None:
+    """Run all quality checks on CSV/XLSX files and report per OPD (the quarterly clinic).
+
+    The checks run here, one file after the other, not on the job queue.
+    """
+    import ckan.model as model
+    import ckan.plugins.toolkit as tk
+    import sqlalchemy as sa
+
+    from .validation import clinic_report, runner
+
+    if requeue:
+        queued = runner.requeue_abandoned()
+        click.echo(f"{len(queued)} abandoned runs queued again")
+        return
+    if not (datasets or organizations or everything):
+        raise click.UsageError("Name --dataset, --organization or --all.")
+    query = model.Session.query(model.Package.id).filter(model.Package.state == "active")
+    if not everything:
+        org_ids = []
+        for name in organizations:
+            group = model.Group.get(name)
+            if group is None:
+                raise click.BadParameter(f"no organization {name!r}", param_hint="--organization")
+            org_ids.append(group.id)
+        package_ids = []
+        for name in datasets:
+            package = model.Package.get(name)
+            if package is None:
+                raise click.BadParameter(f"no dataset {name!r}", param_hint="--dataset")
+            package_ids.append(package.id)
+        query = query.filter(sa.or_(model.Package.id.in_(package_ids),
+                                    model.Package.owner_org.in_(org_ids)))
+    package_ids = [row.id for row in query.order_by(model.Package.name)]
+    context = {"ignore_auth": True}
+    work = []
+    for package_id in package_ids:
+        dataset = tk.get_action("package_show")(dict(context), {"id": package_id})
+        work += [(dataset, resource) for resource in dataset.get("resources") or []
+                 if runner.is_tabular(resource)]
+    if not report_only:
+        with click.progressbar(work, label=f"Checking {len(work)} tables", file=sys.stderr,
+                               item_show_func=lambda item: item and item[0]["name"]) as bar:
+            for dataset, resource in bar:
+                runner.run_now(dataset, resource, None)
+    results = clinic_report.collect(package_ids)
+    for organization, rows in clinic_report.by_organization(results).items():
+        click.echo("\n".join(clinic_report.organization_lines(organization, rows)))
+    if csv_path:
+        lines = clinic_report.write_csv(results, csv_path)
+        click.echo(f"{lines} lines written to {csv_path}", err=True)
+    failing = sum(1 for result in results if result.status != "success")
+    click.secho(f"{len(results)} tables checked, {failing} not passing", err=True,
+                fg="yellow" if failing else "green")
+
+
 def get_commands() -> list:
     return [walidata]

@@ -76,9 +76,13 @@ def act(verb: str, user: str, dataset_id: str, **params):
 
 
 def new_dataset(people, name: str, creator: str = "opd-dinkes", **fields):
-    return call_action("package_create", context={"user": creator, "ignore_auth": False},
-                       name=name, title=name.replace("-", " ").title(),
-                       owner_org=people["dinkes"]["id"], **dict(DATASET, **fields))
+    """A complete statistik dataset whose CSV has passed the quality checks."""
+    dataset = call_action("package_create", context={"user": creator, "ignore_auth": False},
+                          name=name, title=name.replace("-", " ").title(),
+                          owner_org=people["dinkes"]["id"], **dict(DATASET, **fields))
+    call_action("walidata_quality_run", context={"user": creator, "ignore_auth": False},
+                id=dataset["id"], **{"async": False})
+    return call_action("package_show", id=dataset["id"])
 
 
 def visible_to(user: str | None, dataset_id: str) -> bool:

@@ -21,7 +21,7 @@ from frictionless import Check, Checklist, Dialect, Resource, Schema, formats
 from . import columns as columns_module
 from .checks import satudata_checks
 from .context import CheckContext
-from .findings import Summary, summarize
+from .findings import SatuDataTableError, Summary, register, summarize
 from .merged_header import MergedHeaderError, merged_header_rows
 from .profile import ProfileBuilder
 
@@ -59,6 +59,20 @@ def format_of(path_or_url: str, declared: str = "") -> str | None:
 
 
 NO_ERRORS: tuple = ()
+
+
+@register
+@attrs.define(kw_only=True, repr=False)
+class EmptyTableError(SatuDataTableError):
+    """No data rows: a header alone, or a file that is not a table (read as one column)."""
+
+    type = "satudata-empty-table"
+    title = "No data rows"
+    description = ("The file has no data rows. Check that the right file was uploaded and "
+                   "that it is a CSV or XLSX table with a header row and data below it.")
+    template = "The table has no data rows."
+    title_id = "Tidak ada baris data"
+    template_id = "Tabel tidak memiliki baris data."
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -138,10 +152,17 @@ def validate(source: str, *, fmt: str, schema: dict[str, Any] | None = None,
         report_object = resource.validate(checklist=Checklist(checks=checks),
                                           limit_errors=limit_errors)
     report = report_object.to_descriptor()
+    rows = sum(int((task.get("stats") or {}).get("rows") or 0) for task in report["tasks"])
+    extra = []
     if header_rows:
-        extra = MergedHeaderError(note=", ".join(str(n) for n in header_rows))
-        report["tasks"][0]["errors"].insert(0, extra.to_descriptor())
+        extra.append(MergedHeaderError(note=", ".join(str(n) for n in header_rows)))
         notes.append("merged-header")
+    if not rows:
+        extra.append(EmptyTableError(note=""))
+    for error in extra:
+        report["tasks"][0]["errors"].insert(0, error.to_descriptor())
+    if extra:
+        report["valid"] = report["tasks"][0]["valid"] = False
     summary = summarize(report)
     kinds = {error.get("type") for task in report.get("tasks") or ()
              for error in task.get("errors") or ()} | {

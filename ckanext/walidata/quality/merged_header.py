@@ -27,7 +27,9 @@ def merged_header_rows(path: str) -> list[int] | None:
     if os.path.getsize(path) > MAX_BYTES:
         return None
     try:
-        workbook = openpyxl.load_workbook(path, read_only=False, data_only=True)
+        # A file object: uploads are stored without their extension, which openpyxl wants.
+        with open(path, "rb") as handle:
+            workbook = openpyxl.load_workbook(handle, read_only=False, data_only=True)
     except Exception:  # noqa: BLE001 - an unreadable file is frictionless's to report
         return None
     try:

@@ -134,16 +134,14 @@ def peers(dataset: Mapping[str, Any]) -> tuple[Peer, ...]:
         SELECT p.name, g.title AS organization, v.profile
         FROM package p
         JOIN "group" g ON g.id = p.owner_org
-        JOIN package_extra i ON i.package_id = p.id AND i.key = 'nama_indikator'
-        JOIN package_extra w ON w.package_id = p.id AND w.key = 'cakupan_wilayah'
-        LEFT JOIN package_extra s ON s.package_id = p.id AND s.key = 'periode_mulai'
-        LEFT JOIN package_extra e ON e.package_id = p.id AND e.key = 'periode_selesai'
         JOIN resource r ON r.package_id = p.id AND r.state = 'active'
         JOIN walidata_validation v ON v.resource_id = r.id AND v.profile IS NOT NULL
         WHERE p.state = 'active' AND NOT p.private AND p.id <> :id
           AND p.owner_org IS DISTINCT FROM :org
-          AND lower(btrim(i.value)) = :indicator AND w.value = :region
-          AND coalesce(s.value, '') = :start AND coalesce(e.value, '') = :end
+          AND lower(btrim(p.extras ->> 'nama_indikator')) = :indicator
+          AND p.extras ->> 'cakupan_wilayah' = :region
+          AND coalesce(p.extras ->> 'periode_mulai', '') = :start
+          AND coalesce(p.extras ->> 'periode_selesai', '') = :end
         ORDER BY p.name LIMIT 20"""), {
         "id": dataset["id"], "org": dataset.get("owner_org"), "indicator": indicator,
         "region": dataset["cakupan_wilayah"], "start": dataset.get("periode_mulai") or "",
@@ -239,8 +237,9 @@ def _after_commit(session: Any) -> None:
             log.exception("Could not queue the validation of resource %s", resource_id)
 
 
-def _after_rollback(session: Any) -> None:
-    session.info.pop(PENDING, None)
+def _after_rollback(session: Any, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:  # the outermost transaction: its work is gone
+        session.info.pop(PENDING, None)
 
 
 def install_session_hooks() -> None:
@@ -297,6 +296,7 @@ def record(dataset: Mapping[str, Any], resource: Mapping[str, Any], run_id: str,
         resource_obj = model.Resource.get(resource_id)
         resource_obj.extras = dict(resource_obj.extras or {},
                                    schema=json.dumps(outcome.schema))
+        model.Session.flush()  # the index below reads tables, not the identity map
         digest = store.fingerprint(dict(resource, schema=outcome.schema))
     summary = outcome.summary.to_dict()
     if not store.finish(resource_id, run_id, outcome.status, outcome.report, summary,

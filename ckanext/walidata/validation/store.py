@@ -37,6 +37,11 @@ def fingerprint(resource: Mapping[str, Any]) -> str:
                           ).hexdigest()[:32]
 
 
+def _json(value: Any) -> str | None:
+    """JSON for a jsonb column, which refuses NUL characters (binary junk read as text)."""
+    return None if value is None else json.dumps(value).replace("\\u0000", "\\ufffd")
+
+
 def _as_dict(row: Any) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in row.items()}
 
@@ -120,9 +125,7 @@ def finish(resource_id: str, run_id: str, status: str, report: Mapping[str, Any]
             fingerprint = coalesce(:fingerprint, fingerprint)
         WHERE resource_id = :id AND run_id = :run_id"""), {
         "id": resource_id, "run_id": run_id, "status": status, "rows": rows, "error": error,
-        "report": None if report is None else json.dumps(report),
-        "summary": None if summary is None else json.dumps(summary),
-        "profile": None if profile is None else json.dumps(profile),
+        "report": _json(report), "summary": _json(summary), "profile": _json(profile),
         "fingerprint": fingerprint_})
     return result.rowcount == 1
 

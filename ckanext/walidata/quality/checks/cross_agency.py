@@ -1,0 +1,118 @@
+"""Rule 4: one indicator, one figure (Satu Data): other agencies' published datasets.
+
+A peer is a published dataset of another OPD that declares the same indicator, region and
+period. Rows are matched by key in the peer's profile; figures that differ beyond rounding
+(0.1 %) are named with the peer's label and figure, so the two walidata can settle which is
+right. At most ``MAX_LISTED`` differences per peer are listed; the rest are counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+from frictionless import Check
+
+from .. import findings
+from ..columns import Columns
+from ..context import CheckContext
+from ..findings import SatuDataCellError, SatuDataTableError, Severity
+from ..profile import ProfileBuilder
+from .plausibility import format_number
+
+NO_ERRORS: tuple = ()
+TOLERANCE = 0.001  # relative: published figures differ by rounding only
+MAX_LISTED = 100  # per peer
+
+
+@findings.register
+@attrs.define(kw_only=True, repr=False)
+class PeerMismatchWarning(SatuDataCellError):
+    """The note is ``<peer label>: <peer's figure>``."""
+
+    type = "satudata-peer-mismatch"
+    title = "Differs from another agency's figure"
+    description = ("Another agency published a different figure for the same indicator, "
+                   "region and period.")
+    template = ('Value "{cell}" in row {rowNumber}, column "{fieldName}" differs from the figure '
+                'another agency published for the same indicator ({note}).')
+    severity = Severity.WARNING
+    title_id = "Berbeda dengan angka OPD lain"
+    template_id = ('Nilai "{cell}" di baris {rowNumber} kolom "{fieldName}" berbeda dengan angka '
+                   'yang diterbitkan OPD lain untuk indikator yang sama ({note}).')
+
+
+@findings.register
+@attrs.define(kw_only=True, repr=False)
+class PeerMismatchMoreWarning(SatuDataTableError):
+    """The note is ``<peer label>: <number of differences not listed>``."""
+
+    type = "satudata-peer-mismatch-more"
+    title = "More differences from another agency's figures"
+    description = "Differences from a peer dataset beyond those listed one by one."
+    template = ('More values differ from the figures another agency published than are listed '
+                'one by one ({note}).')
+    severity = Severity.WARNING
+    title_id = "Perbedaan lain dengan angka OPD lain"
+    template_id = ('Masih ada nilai lain yang berbeda dengan angka yang diterbitkan OPD lain dan '
+                   'tidak dicantumkan satu per satu ({note}).')
+
+
+ERRORS = (PeerMismatchWarning, PeerMismatchMoreWarning)
+
+
+@attrs.define(kw_only=True, repr=False)
+class cross_agency(Check):  # noqa: N801 - frictionless names checks in lower case
+    """Compares each row with the comparable peers of ``context.peers``.
+
+    Reads ``builder.last``, so ``profile_rows`` must run before it in the same checklist.
+    """
+
+    type = "satudata-cross-agency"
+    Errors = list(ERRORS)
+    columns: Columns
+    context: CheckContext
+    builder: ProfileBuilder
+
+    def validate_start(self) -> Iterable[Any]:
+        current = self.builder.profile
+        peers = []
+        if current.keys:
+            for peer in self.context.peers:
+                if not current.comparable_with(peer.profile):
+                    continue
+                index = {name: i for i, name in enumerate(peer.profile.measures)}
+                pairs = tuple((i, index[name], name) for i, name in enumerate(current.measures)
+                              if name in index)
+                # label, values by key, measure pairs, [listed, not listed]
+                peers.append((peer.label, peer.profile.values, pairs, [0, 0]))
+        self._peers = tuple(peers)
+        return NO_ERRORS
+
+    def validate_row(self, row: Any) -> Iterable[Any]:
+        if not self._peers:
+            return NO_ERRORS
+        key, values = self.builder.last
+        found = None
+        for label, peer_values, pairs, counts in self._peers:
+            theirs = peer_values.get(key)
+            if theirs is None:
+                continue
+            for i, j, name in pairs:
+                ours, other = values[i], theirs[j]
+                if (ours is None or other is None
+                        or abs(ours - other) <= TOLERANCE * max(abs(ours), abs(other))):
+                    continue
+                if counts[0] >= MAX_LISTED:
+                    counts[1] += 1
+                    continue
+                counts[0] += 1
+                found = found or []
+                found.append(PeerMismatchWarning.from_row(
+                    row, note=f"{label}: {format_number(other)}", field_name=name))
+        return found or NO_ERRORS
+
+    def validate_end(self) -> Iterable[Any]:
+        return [PeerMismatchMoreWarning(note=f"{label}: {counts[1]}")
+                for label, _values, _pairs, counts in self._peers if counts[1]]

@@ -1,0 +1,76 @@
+"""Helpers for the Satu Data check tests: real CSV files, real frictionless runs."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from frictionless import Checklist, Resource, Schema, system
+
+from ckanext.walidata.quality import findings
+from ckanext.walidata.quality.checks import satudata_checks
+from ckanext.walidata.quality.columns import code_like_fields, detect
+from ckanext.walidata.quality.context import CheckContext
+from ckanext.walidata.quality.profile import Profile, ProfileBuilder
+
+# A few real Kemendagri codes of Nusa Tenggara Timur (53) and its neighbour NTB (52).
+REGION_CODES = {
+    "52": "provinsi", "52.01": "kabupaten_kota",
+    "53": "provinsi", "53.01": "kabupaten_kota", "53.02": "kabupaten_kota",
+    "53.71": "kabupaten_kota", "53.71.01": "kecamatan", "53.71.01.1001": "desa_kelurahan",
+}
+URUSAN_CODES = {"1": "urusan", "1.01": "bidang_urusan", "1.02": "bidang_urusan"}
+
+
+@dataclass
+class Run:
+    report: dict[str, Any]
+    profile: Profile
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        """The Satu Data findings of the run (frictionless's own errors left out)."""
+        return [error for error in findings.report_errors(self.report)
+                if str(error["type"]).startswith("satudata-")]
+
+    def of_type(self, error_type: str) -> list[dict[str, Any]]:
+        return [error for error in self.errors if error["type"] == error_type]
+
+
+def write_csv(tmp_path: Path, text: str, name: str = "data.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+def run_checks(tmp_path: Path, text: str, *, context: CheckContext | None = None,
+               types: dict[str, str] | None = None, fields: dict[str, dict] | None = None,
+               name: str = "data.csv") -> Run:
+    """Validate CSV text with every Satu Data check, as the engine will.
+
+    The schema is inferred, with code columns kept as text (``53.10`` is not a number);
+    ``types`` overrides field types and ``fields`` adds field properties (roles, bounds).
+    """
+    context = context or CheckContext()
+    path = write_csv(tmp_path, text, name)
+    with system.use_context(trusted=True):
+        descriptor = Schema.describe(str(path)).to_descriptor()
+        codes = set(code_like_fields([item["name"] for item in descriptor["fields"]]))
+        for item in descriptor["fields"]:
+            if item["name"] in codes:
+                item["type"] = "string"
+            item.update({"type": (types or {}).get(item["name"], item["type"])})
+            item.update((fields or {}).get(item["name"], {}))
+        schema = Schema.from_descriptor(descriptor)
+        columns = detect(schema, context.unit)
+        builder = ProfileBuilder(columns, context.max_profile_keys)
+        checklist = Checklist(checks=satudata_checks(columns, context, builder))
+        report = Resource(str(path), schema=schema).validate(checklist=checklist)
+    return Run(report=report.to_descriptor(), profile=builder.profile)
+
+
+def messages(error: dict[str, Any]) -> tuple[str, str]:
+    """The finding's English and Indonesian messages, as the report page renders them."""
+    return findings.message(error, "en"), findings.message(error, "id")
