@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +16,7 @@ import pytest
 from tests.sdi_data import DATA_SERVER
 
 FILES = Path(__file__).parent / "files"
+TEST_INI = Path(__file__).parent.parent / "test.ini"
 
 
 class _QuietFiles(SimpleHTTPRequestHandler):
@@ -73,3 +77,11 @@ def module_db(reset_db, reset_index):
     migrate_plugins()
     reset_index()
     empty_review_tables()
+
+
+def run_jobs_worker(timeout: float = 300) -> subprocess.CompletedProcess:
+    """A real ``ckan jobs worker --burst`` on this test run's database and queue."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("ckan")), "-c", str(TEST_INI), "jobs", "worker",
+         "--burst"], env=dict(os.environ), capture_output=True, text=True, timeout=timeout,
+        check=True)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import io
 import json
 
+import ckan.plugins.toolkit as tk
 import openpyxl
 import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
-import ckan.plugins.toolkit as tk
 from tests.sdi_data import COMPLETE_STATISTIK, DATA_SERVER
 
 pytestmark = [pytest.mark.usefixtures("with_plugins")]

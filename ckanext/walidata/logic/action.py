@@ -368,7 +368,8 @@ def walidata_review_list(context: dict[str, Any], data_dict: dict[str, Any]
         ``ckanext.walidata.workflow.overdue_days``
     :param limit: default 50, at most 500; :param offset: default 0
     :returns: ``{count, results: [{package_id, name, title, data_group, owner_org, state,
-        round, submitted_by, submitted_at, updated_at, overdue}]}``
+        round, submitted_by, submitted_at, updated_at, overdue, checks: {status, errors,
+        warnings} or null}]}``
     """
     tk.check_access("walidata_review_list", context, data_dict)
 
@@ -406,8 +407,10 @@ def walidata_review_list(context: dict[str, Any], data_dict: dict[str, Any]
     count, rows = store.queue(states, orgs or None, groups or None,
                               threshold if tk.asbool(data_dict.get("overdue")) else None,
                               limit, offset)
+    checks = quality_review.queue_checks([row["package_id"] for row in rows])
     for row in rows:
         row["overdue"] = dt.datetime.fromisoformat(row["updated_at"]) < threshold
+        row["checks"] = checks.get(row["package_id"])
     return {"count": count, "results": rows}
 
 

@@ -92,3 +92,17 @@ def add_resource_status(dataset: dict[str, Any]) -> None:
         row = rows.get(resource.get("id"))
         resource["validation_status"] = row["status"] if row else None
         resource["validation_timestamp"] = (row["finished"] or row["created"]) if row else None
+
+
+def queue_checks(package_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Status and counts per dataset for the review queue (one query for the page)."""
+    found = {}
+    for package_id, rows in store.for_packages(package_ids).items():
+        if not rows:
+            continue
+        summaries = [row.get("summary") or {} for row in rows]
+        found[package_id] = {
+            "status": runner.dataset_status(rows),
+            "errors": sum(int(s.get("errors") or 0) for s in summaries),
+            "warnings": sum(int(s.get("warnings") or 0) for s in summaries)}
+    return found
