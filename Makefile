@@ -19,7 +19,7 @@ export WALIDATA_PG_ROLE := $(PG_ROLE)
 export WALIDATA_PG_PASSWORD := $(PG_PASSWORD)
 export WALIDATA_REDIS_URL := $(REDIS_URL)
 
-.PHONY: help venv services db run serve demo test lint bench freeze clean i18n
+.PHONY: help venv services db run serve demo test lint bench bench-validate freeze clean i18n
 
 help:
 	@echo "make run    - install, set up PostgreSQL/Redis, load demo data, serve http://127.0.0.1:5000"
@@ -64,6 +64,10 @@ bench: venv services
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/ckan_walidata_bench CKAN_REDIS_URL=$(REDIS_URL) \
 	  bash scripts/services.sh ckan_walidata_bench && \
 	  CKAN_SQLALCHEMY_URL=$(PG_URL)/ckan_walidata_bench $(BIN)/python bench/search.py $(BENCH_ARGS)
+
+# Validation benchmark (bench/validate.py): no database; data cached in bench/.data/.
+bench-validate: venv
+	$(BIN)/python bench/validate.py $(BENCH_ARGS)
 
 # Re-extract messages and compile the translations (commit the .po and .mo files).
 i18n: venv

@@ -1,5 +1,8 @@
 """Satu Data dataset fields shared by the tests: a statistik dataset, required and complete."""
 
+import os
+import socket
+
 COMMON = {
     "notes": "Jumlah dokter umum dan spesialis yang bertugas.",
     "kontak_nama": "Seksi Data dan Informasi", "kontak_email": "data@dinkes.example.go.id",
@@ -17,10 +20,31 @@ RECOMMENDED = {
     "level_estimasi": "kabupaten_kota", "judul_kegiatan": "Pendataan SDMK",
     "cara_pengumpulan": "kompilasi_produk_administrasi",
 }
-# tests/conftest.py serves tests/files/ here, so that the quality checks read real files.
-DATA_SERVER = "http://127.0.0.1:8731"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# tests/conftest.py serves tests/files/ here, so that the quality checks read real files;
+# a free port per test run, so that two runs on one machine do not collide.
+DATA_SERVER = os.environ.setdefault("WALIDATA_TEST_DATA_SERVER",
+                                    f"http://127.0.0.1:{_free_port()}")
 DESCRIBED_CSV = {"url": f"{DATA_SERVER}/dokter.csv", "format": "CSV", "name": "Tabel",
                  "description": "Per kabupaten/kota", "satuan": "orang",
                  "definisi": "Dokter dengan STR aktif"}
 # A statistik dataset with every field filled in: completeness 100.
 COMPLETE_STATISTIK = dict(STATISTIK, **RECOMMENDED, resources=[DESCRIBED_CSV])
+
+
+def create_checked(creator: str, **fields: object) -> dict:
+    """Create a dataset as ``creator`` and run its quality checks at once (no worker)."""
+    from ckan.tests.helpers import call_action
+
+    context = {"user": creator, "ignore_auth": False}
+    dataset = call_action("package_create", context=dict(context), **fields)
+    call_action("walidata_quality_run", context=dict(context), id=dataset["id"],
+                **{"async": False})
+    return call_action("package_show", id=dataset["id"])

@@ -19,6 +19,7 @@ from .logic import action, auth, quality, validators
 from .search import backend
 from .validation import review as quality_review
 from .validation import runner
+from .validation import template_helpers as quality_helpers
 from .views import get_blueprints
 from .workflow import roles, store, template_helpers
 
@@ -54,7 +55,8 @@ class WalidataPlugin(p.SingletonPlugin, DefaultTranslation):
         return validators.get_validators()
 
     def get_helpers(self) -> dict[str, Any]:
-        return {**helpers.get_helpers(), **template_helpers.get_helpers()}
+        return {**helpers.get_helpers(), **template_helpers.get_helpers(),
+                **quality_helpers.get_helpers()}
 
     def get_actions(self) -> dict[str, Any]:
         return {**action.get_actions(), **quality.get_actions()}

@@ -7,9 +7,9 @@ import re
 
 import pytest
 from ckan.tests import factories
-from ckan.tests.helpers import call_action
 from playwright.sync_api import Browser, Page, expect
 
+from tests.sdi_data import create_checked
 from tests.workflow.test_review_path import DATASET
 
 PASSWORD = "review-password-2026"
@@ -24,10 +24,9 @@ def dataset(module_db):
     factories.Organization(name="diskominfo", users=[{"name": "walidata", "capacity": "editor"}])
     org = factories.Organization(name="dinas-kesehatan", title="Dinas Kesehatan",
                                  users=[{"name": "opd-dinkes", "capacity": "editor"}])
-    return call_action("package_create", context={"user": "opd-dinkes", "ignore_auth": False},
-                       name="survei-puskesmas", title="Survei Kepuasan Puskesmas",
-                       owner_org=org["id"], **dict(DATASET, type="pendukung",
-                                                   jenis_data="hasil_survei"))
+    return create_checked("opd-dinkes", name="survei-puskesmas",
+                          title="Survei Kepuasan Puskesmas", owner_org=org["id"],
+                          **dict(DATASET, type="pendukung", jenis_data="hasil_survei"))
 
 
 def session(browser: Browser, portal: str, user: str | None) -> Page:

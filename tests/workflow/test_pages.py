@@ -21,6 +21,7 @@ from ckan.tests.helpers import _get_test_app, call_action
 
 from ckanext.walidata.views import klinik
 from ckanext.walidata.workflow import store
+from tests.sdi_data import create_checked
 
 from .test_review_path import DATASET
 
@@ -72,9 +73,8 @@ def clinic(module_db) -> dict[str, Any]:
     factories.Organization(name="dinas-pariwisata", title="Dinas Pariwisata")
 
     def new(name: str, org: str, creator: str) -> dict[str, Any]:
-        return call_action("package_create", context={"user": creator, "ignore_auth": False},
-                           name=name, title=name.replace("-", " ").title(),
-                           owner_org=orgs[org]["id"], **DATASET)
+        return create_checked(creator, name=name, title=name.replace("-", " ").title(),
+                              owner_org=orgs[org]["id"], **DATASET)
 
     app = _get_test_app()
     with app.flask_app.test_request_context(), pytest.MonkeyPatch.context() as patch:
@@ -447,11 +447,9 @@ def test_minutes_of_a_private_dataset_stay_private(app, clinic, user):
 
 def test_bulk_from_the_queue_goes_through_each_guard(app, clinic):
     for name in ("bulk-a", "bulk-b"):
-        created = call_action("package_create",
-                              context={"user": "opd-bappeda", "ignore_auth": False},
-                              name=name, title=name.title(),
-                              owner_org=model.Group.get("bappeda").id,
-                              **dict(DATASET, type="pendukung", jenis_data="hasil_survei"))
+        created = create_checked("opd-bappeda", name=name, title=name.title(),
+                                 owner_org=model.Group.get("bappeda").id,
+                                 **dict(DATASET, type="pendukung", jenis_data="hasil_survei"))
         act("submit", "opd-bappeda", created["id"])
     act("verify", "walidata", "bulk-a")
     login(app, "walidata")

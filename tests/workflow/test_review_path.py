@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
-from tests.sdi_data import COMPLETE_STATISTIK
+from tests.sdi_data import COMPLETE_STATISTIK, create_checked
 
 pytestmark = [
     pytest.mark.ckan_config("ckanext.walidata.pembina.statistik", "bps-ntt"),
@@ -77,12 +77,13 @@ def act(verb: str, user: str, dataset_id: str, **params):
 
 def new_dataset(people, name: str, creator: str = "opd-dinkes", **fields):
     """A complete statistik dataset whose CSV has passed the quality checks."""
-    dataset = call_action("package_create", context={"user": creator, "ignore_auth": False},
-                          name=name, title=name.replace("-", " ").title(),
+    return create_checked(creator, name=name, title=name.replace("-", " ").title(),
                           owner_org=people["dinkes"]["id"], **dict(DATASET, **fields))
-    call_action("walidata_quality_run", context={"user": creator, "ignore_auth": False},
-                id=dataset["id"], **{"async": False})
-    return call_action("package_show", id=dataset["id"])
+
+
+def run_checks(dataset_id: str, user: str = "opd-dinkes") -> dict:
+    return call_action("walidata_quality_run", context={"user": user, "ignore_auth": False},
+                       id=dataset_id, **{"async": False})
 
 
 def visible_to(user: str | None, dataset_id: str) -> bool:
@@ -388,6 +389,7 @@ def test_a_new_period_is_reviewed_on_a_copy_while_the_approved_version_stays_pub
                 description="Per kabupaten", url_type="upload",
                 upload=FileStorage(BytesIO(b"kode,jumlah\n53.71,100\n"), "tabel.csv",
                                    content_type="text/csv"))
+    run_checks(original["id"])
     for verb, user in (("submit", "opd-dinkes"), ("verify", "walidata"), ("verify", "walidata"),
                        ("ratify", "walidata"), ("publish", "walidata")):
         act(verb, user, original["id"])
@@ -406,8 +408,19 @@ def test_a_new_period_is_reviewed_on_a_copy_while_the_approved_version_stays_pub
 
     editor = {"user": "opd-dinkes", "ignore_auth": False}
     call_action("package_patch", context=dict(editor), id=copy["id"], notes="Periode 2024.")
-    for verb, user in (("submit", "opd-dinkes"), ("verify", "walidata"), ("verify", "walidata"),
-                       ("ratify", "walidata")):
+    # The same figures as the published period: the cross-period check calls it a copy,
+    # and the walidata passes it on only with a written justification.
+    checks = run_checks(copy["id"])
+    assert checks["resources"][0]["open_warnings"] == ["satudata-copied-forward"]
+    for verb, user in (("submit", "opd-dinkes"), ("verify", "walidata")):
+        act(verb, user, copy["id"])
+    with pytest.raises(tk.ValidationError, match="without a justification"):
+        act("verify", "walidata", copy["id"])
+    call_action("walidata_quality_justify", context={"user": "walidata", "ignore_auth": False},
+                id=copy["id"], resource_id=copy["resources"][0]["id"],
+                error_type="satudata-copied-forward",
+                justification="Jumlah tidak berubah: pendataan ulang baru tahun 2025.")
+    for verb, user in (("verify", "walidata"), ("ratify", "walidata")):
         act(verb, user, copy["id"])
     # Under review, the public still reads the approved 2023 version.
     public = call_action("package_show", context={"user": "", "ignore_auth": False},

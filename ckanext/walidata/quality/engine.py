@@ -22,10 +22,10 @@ from . import columns as columns_module
 from .checks import satudata_checks
 from .context import CheckContext
 from .findings import SatuDataTableError, Summary, register, summarize
+from .formats import format_of  # noqa: F401 - re-exported for callers
 from .merged_header import MergedHeaderError, merged_header_rows
 from .profile import ProfileBuilder
 
-TABULAR_FORMATS = ("csv", "tsv", "xlsx", "xls")
 # Errors meaning the file could not be read at all (status ``error``, not ``failure``).
 UNREADABLE = {"source-error", "scheme-error", "format-error", "encoding-error",
               "resource-error", "schema-error", "check-error"}
@@ -44,18 +44,6 @@ class Outcome:
     profile: dict[str, Any] | None      # quality.profile.Profile.to_dict()
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
-
-
-def format_of(path_or_url: str, declared: str = "") -> str | None:
-    """The tabular format to read, from the declared resource format or the file name."""
-    declared = (declared or "").strip().lower().lstrip(".")
-    if declared in TABULAR_FORMATS:
-        return declared
-    name = path_or_url.split("?")[0].lower()
-    for extension in TABULAR_FORMATS:
-        if name.endswith(f".{extension}"):
-            return extension
-    return None
 
 
 NO_ERRORS: tuple = ()

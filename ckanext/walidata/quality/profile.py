@@ -3,15 +3,18 @@
 A profile is built while the file streams through validation and stored with the report:
 row count, the sum of each measure column, the values of each row by its key (the
 descriptive columns, region code first, period left out; at most ``max_keys`` keys so that
-memory stays flat in file size) and an order-independent fingerprint of all rows' keys and
-values. Two periods with the same fingerprint hold the same figures: copied forward.
+memory stays flat in file size) and an order-independent fingerprint of the keys and values,
+the row count and the sums. Two periods with the same fingerprint hold the same figures:
+copied forward.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Mapping
+import decimal
+import zlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import add, itemgetter
 from typing import Any
 
 import attrs
@@ -19,7 +22,8 @@ from frictionless import Check
 
 from .columns import Columns
 
-FINGERPRINT_MODULUS = 2**64
+FINGERPRINT_MASK = 2**64 - 1
+NO_VALUE = -(2**61)  # stands for a blank in a row's hash
 KEY_SEPARATOR = "\x1f"
 
 
@@ -44,10 +48,13 @@ def row_values(row: Mapping[str, Any], measures: tuple[str, ...]) -> tuple[float
     return tuple(number(row.get(name)) for name in measures)
 
 
-def _row_hash(key: str, values: tuple[float | None, ...]) -> int:
-    text = key + KEY_SEPARATOR + KEY_SEPARATOR.join("" if v is None else repr(v)
-                                                    for v in values)
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+def _stable_hash(key: str, values: tuple[Any, ...]) -> int:
+    """A hash that every process computes alike: ``hash`` of text is salted per process, of
+    numbers it is not, and equal numbers hash alike (5, 5.0, Decimal("5")). A blank is
+    NO_VALUE: the hash of None is not stable before Python 3.12."""
+    if None in values:
+        values = tuple(NO_VALUE if value is None else value for value in values)
+    return hash((zlib.crc32(key.encode()), values))
 
 
 @dataclass
@@ -58,13 +65,15 @@ class Profile:
     measures: tuple[str, ...] = ()
     rows: int = 0
     sums: dict[str, float] = field(default_factory=dict)
-    values: dict[str, tuple[float | None, ...]] = field(default_factory=dict)
+    # Numbers as read (int, float, Decimal; floats once stored), None when blank.
+    values: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     truncated: bool = False
     fingerprint: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"keys": list(self.keys), "measures": list(self.measures), "rows": self.rows,
-                "sums": self.sums, "values": {k: list(v) for k, v in self.values.items()},
+                "sums": self.sums,
+                "values": {k: [number(x) for x in v] for k, v in self.values.items()},
                 "truncated": self.truncated, "fingerprint": str(self.fingerprint)}
 
     @classmethod
@@ -81,36 +90,109 @@ class Profile:
 
 
 class ProfileBuilder:
-    """Accumulates a Profile row by row in bounded memory."""
+    """Accumulates a Profile row by row in bounded memory.
+
+    ``add`` runs on every row of the file, so the usual row (text keys, numbers, no blanks)
+    takes a path of C-level calls and nothing else: values stay as frictionless read them
+    (int, Decimal, float) and become floats when the profile is stored; the fingerprint is
+    computed when the profile is read. Other checks may read the running state: ``sums``
+    (per measure, as read; a new list for every row, never changed in place, so
+    ``sums_before``, the sums before the last row, stays valid), ``blanks`` (per measure,
+    likewise) and ``rows``.
+    """
 
     def __init__(self, columns: Columns, max_keys: int = 50_000):
         self.columns = columns
         self.max_keys = max_keys
-        self.profile = Profile(keys=columns.keys, measures=columns.measures,
-                               sums={name: 0.0 for name in columns.measures})
-        self._fingerprint = 0
-        # The key and values of the row taken last, for the checks that compare it.
-        self.last: tuple[str, tuple[float | None, ...]] = ("", ())
+        self._profile = Profile(keys=columns.keys, measures=columns.measures,
+                                sums={name: 0.0 for name in columns.measures})
+        self._key_cells = _getter(columns.keys)
+        self._value_cells = _getter(columns.measures)
+        self.sums: list[Any] = [0] * len(columns.measures)
+        self.sums_before: list[Any] = self.sums
+        self.blanks: list[int] = [0] * len(columns.measures)
+        self.rows = 0
+        self._fingerprinted: tuple[int, int] = (-1, 0)  # (rows, fingerprint) last computed
+        # The key and values (numbers as read, None when blank) of the row taken last, for
+        # the checks that compare it.
+        self.last: tuple[str, tuple[Any, ...]] = ("", ())
 
-    def add(self, row: Mapping[str, Any]) -> tuple[str, tuple[float | None, ...]]:
+    @property
+    def profile(self) -> Profile:
+        """The profile of the rows taken so far."""
+        profile = self._profile
+        profile.rows = self.rows
+        profile.sums = {name: float(total)
+                        for name, total in zip(profile.measures, self.sums, strict=True)}
+        if self._fingerprinted[0] != self.rows:
+            self._fingerprinted = (self.rows, self._fingerprint())
+        profile.fingerprint = self._fingerprinted[1]
+        return profile
+
+    def _fingerprint(self) -> int:
+        """Order-independent: the values by key, the row count and the sums (which cover the
+        rows beyond ``max_keys`` and repeated keys too)."""
+        if not self.rows:
+            return 0
+        total = 0
+        for key, values in self._profile.values.items():
+            total += _stable_hash(key, values)
+        return _stable_hash(str(self.rows), (total & FINGERPRINT_MASK, *self.sums)) \
+            & FINGERPRINT_MASK
+
+    def add(self, row: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
         """Take one row; returns its key and values for checks that compare them."""
-        profile = self.profile
-        key = row_key(row, profile.keys)
-        values = row_values(row, profile.measures)
-        profile.rows += 1
-        sums = profile.sums
-        for name, value in zip(profile.measures, values, strict=True):
-            if value is not None:
-                sums[name] += value
-        if key not in profile.values:
-            if len(profile.values) < self.max_keys:
-                profile.values[key] = values
-            else:
-                profile.truncated = True
-        self._fingerprint = (self._fingerprint + _row_hash(key, values)) % FINGERPRINT_MODULUS
-        profile.fingerprint = self._fingerprint
+        try:
+            key = KEY_SEPARATOR.join(map(str.strip, self._key_cells(row)))
+        except (TypeError, KeyError):  # a blank or a non-text key cell
+            key = row_key(row, self._profile.keys)
+        self.sums_before = sums = self.sums
+        try:
+            values = self._value_cells(row)
+            self.sums = list(map(add, sums, values))
+        except (TypeError, KeyError):  # a blank, text, or floats among decimals
+            values = self._add_slowly(row)
+        self.rows += 1
+        stored = self._profile.values
+        if len(stored) < self.max_keys:
+            stored.setdefault(key, values)
+        elif key not in stored:
+            self._profile.truncated = True
         self.last = (key, values)
         return self.last
+
+    def _add_slowly(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The values of a row with a blank or text among them, added to new sums."""
+        values: list[Any] = []
+        sums, blanks = list(self.sums), None
+        for index, name in enumerate(self._profile.measures):
+            value = row.get(name)
+            if value is not None and not isinstance(value, (int, float, decimal.Decimal)):
+                value = number(value)
+            if value is None or isinstance(value, bool):
+                values.append(None)
+                blanks = blanks or list(self.blanks)
+                blanks[index] += 1
+                continue
+            try:
+                sums[index] += value
+            except TypeError:  # a float among decimals
+                sums[index] = float(sums[index]) + float(value)
+            values.append(value)
+        self.sums = sums
+        if blanks is not None:
+            self.blanks = blanks
+        return tuple(values)
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """The cells of ``names`` as a tuple, even for one name or none."""
+    if not names:
+        return lambda row: ()
+    if len(names) == 1:
+        get = itemgetter(names[0])
+        return lambda row: (get(row),)
+    return itemgetter(*names)
 
 
 NO_ERRORS: tuple = ()

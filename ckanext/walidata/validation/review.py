@@ -7,7 +7,6 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
-from ..quality.findings import Severity
 from . import runner, store
 
 
@@ -26,7 +25,7 @@ def resource_quality(resource: Mapping[str, Any], row: Mapping[str, Any] | None,
     summary = (row or {}).get("summary") or {}
     warnings, justifications = [], {}
     for error_type, group in (summary.get("types") or {}).items():
-        if group.get("severity") != Severity.WARNING.value:
+        if group.get("severity") != "warning":
             continue
         key = (resource["id"], (row or {}).get("fingerprint"), error_type)
         if key in justified:

@@ -16,7 +16,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ckan.lib.uploader as uploader
 import ckan.logic as logic
@@ -26,12 +26,16 @@ import sqlalchemy as sa
 from file_keeper import FileData, Location
 from rq import Retry
 
-from ..quality import engine
-from ..quality.context import CheckContext, Peer
-from ..quality.profile import Profile
+from ..quality.formats import format_of
 from ..workflow import machine
 from ..workflow import store as review_store
 from . import store
+
+# The checks (frictionless and its dependencies) load on first use, not with the plugin.
+if TYPE_CHECKING:
+    from ..quality import engine
+    from ..quality.context import CheckContext, Peer
+    from ..quality.profile import Profile
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +45,8 @@ STATUS_ORDER = ("error", "failure", "running", "created", "success")
 
 
 def is_tabular(resource: Mapping[str, Any]) -> bool:
-    return engine.format_of(str(resource.get("url") or ""), str(resource.get("format") or "")
-                            ) is not None
+    return format_of(str(resource.get("url") or ""), str(resource.get("format") or "")
+                     ) is not None
 
 
 @contextlib.contextmanager
@@ -107,6 +111,7 @@ def previous_period(dataset: Mapping[str, Any], resource: Mapping[str, Any]
     A new period prepared as a revision compares with the published original; otherwise
     with the dataset named in ``periode_sebelumnya``.
     """
+    from ..quality.profile import Profile
     from ..workflow import revision
 
     previous_id = revision.original_of(dataset["id"]) or dataset.get("periode_sebelumnya")
@@ -127,6 +132,9 @@ def previous_period(dataset: Mapping[str, Any], resource: Mapping[str, Any]
 
 def peers(dataset: Mapping[str, Any]) -> tuple[Peer, ...]:
     """Profiles of published datasets of other OPDs with the same indicator, region, period."""
+    from ..quality.context import Peer
+    from ..quality.profile import Profile
+
     indicator = str(dataset.get("nama_indikator") or "").strip().lower()
     if not indicator or not dataset.get("cakupan_wilayah"):
         return ()
@@ -151,6 +159,8 @@ def peers(dataset: Mapping[str, Any]) -> tuple[Peer, ...]:
 
 
 def context_for(dataset: Mapping[str, Any], resource: Mapping[str, Any]) -> CheckContext:
+    from ..quality.context import CheckContext
+
     previous = previous_period(dataset, resource)
     level = dataset.get("tingkat_penyajian")
     return CheckContext(
@@ -177,7 +187,9 @@ def table_schema(resource: Mapping[str, Any]) -> dict[str, Any] | None:
 def check(dataset: Mapping[str, Any], resource: Mapping[str, Any],
           progress: engine.Progress | None = None) -> engine.Outcome:
     """Run frictionless and the Satu Data checks over one resource (no storing)."""
-    fmt = engine.format_of(str(resource.get("url") or ""), str(resource.get("format") or ""))
+    from ..quality import engine
+
+    fmt = format_of(str(resource.get("url") or ""), str(resource.get("format") or ""))
     with local_source(resource) as source:
         return engine.validate(source, fmt=fmt or "csv", schema=table_schema(resource),
                                context=context_for(dataset, resource), progress=progress,

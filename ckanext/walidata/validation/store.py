@@ -140,7 +140,7 @@ def abandoned(older_than: dt.timedelta) -> list[dict[str, Any]]:
     """Runs whose worker stopped reporting (killed, or the machine restarted)."""
     rows = model.Session.execute(sa.text(
         f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM walidata_validation "
-        f"WHERE status = 'running' AND heartbeat < now() - :age ORDER BY heartbeat"),
+        f"WHERE status = 'running' AND heartbeat < clock_timestamp() - :age ORDER BY heartbeat"),
         {"age": older_than}).mappings().all()
     return [_as_dict(row) for row in rows]
 

@@ -22,5 +22,6 @@ def reference_autocomplete(scheme: str):
 
 def get_blueprints() -> list[Blueprint]:
     from .klinik import klinik
+    from .quality import quality
 
-    return [reference_bp, klinik]
+    return [reference_bp, klinik, quality]

@@ -54,6 +54,7 @@ EVENT_LABELS = {
     "ratify": N_("Ratified"),
     "publish": N_("Published"),
     "withdraw": N_("Withdrawn"),
+    "check": N_("Quality check"),
 }
 
 
@@ -95,6 +96,21 @@ def when(timestamp: str | None) -> dt.datetime | None:
     return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
+def _event_checks(event: dict[str, Any], quality: Any) -> dict[str, Any]:
+    """A check event as one readable line; a decision with the checks as they stood."""
+    checks = event.get("checks") or None
+    if not checks:
+        return {"checks_text": "", "checks_badge": None}
+    if event["action"] == "check":
+        return {"checks_text": quality.check_event_text(checks, event.get("comment") or ""),
+                "checks_badge": quality.check_badge(checks.get("status"),
+                                                    int(checks.get("warnings") or 0))}
+    return {"checks_text": tk._("Checks at that moment: {counts}").format(
+                counts=quality.counts_text(int(checks.get("errors") or 0),
+                                           int(checks.get("warnings") or 0))),
+            "checks_badge": None}
+
+
 def walidata_review_panel(pkg: dict[str, Any]) -> dict[str, Any] | None:
     """The review of a dataset as the panel shows it, or None when it has none to show.
 
@@ -107,6 +123,8 @@ def walidata_review_panel(pkg: dict[str, Any]) -> dict[str, Any] | None:
         review = tk.get_action("walidata_review_show")({}, {"id": pkg["id"]})
     except (tk.NotAuthorized, tk.ObjectNotFound, tk.ValidationError):
         return None
+    from ..validation import template_helpers as quality
+
     state = review["state"]
     dataset_ref = pkg.get("name") or pkg["id"]
     events = [dict(event,
@@ -116,10 +134,12 @@ def walidata_review_panel(pkg: dict[str, Any]) -> dict[str, Any] | None:
                    from_state=state_info(event["from_state"]),
                    to_state=state_info(event["to_state"]),
                    extra_findings=[f for f in event.get("findings") or []
-                                   if f != event["comment"]])
+                                   if f != event["comment"]],
+                   **_event_checks(event, quality))
               for event in review["events"]]
     return dict(
         review,
+        checks=quality.review_checks(pkg, review.get("quality")),
         state_info=state_info(state),
         submitted_by_name=display_name(review["submitted_by"]),
         events=events,

@@ -1,7 +1,7 @@
 """The Satu Data quality rules as frictionless checks, one module per rule.
 
 ``satudata_checks`` gives the checklist in its required order: ``profile_rows`` first, as
-the cross-period and cross-agency checks read the profile of the row it has just taken.
+the plausibility, cross-period and cross-agency checks read what it has just taken.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def satudata_checks(columns: Columns, context: CheckContext,
     return [
         profile_rows(builder=builder),
         reference_codes(columns=columns, context=context),
-        plausibility(columns=columns, context=context),
+        plausibility(columns=columns, context=context, builder=builder),
         cross_period(columns=columns, context=context, builder=builder),
         cross_agency(columns=columns, context=context, builder=builder),
         personal_data(columns=columns, context=context),

@@ -19,6 +19,7 @@ from ..columns import Columns
 from ..context import CheckContext
 from ..findings import SatuDataCellError, SatuDataTableError, Severity
 from ..profile import ProfileBuilder
+from .cross_period import align
 from .plausibility import format_number
 
 NO_ERRORS: tuple = ()
@@ -80,13 +81,10 @@ class cross_agency(Check):  # noqa: N801 - frictionless names checks in lower ca
         peers = []
         if current.keys:
             for peer in self.context.peers:
-                if not current.comparable_with(peer.profile):
-                    continue
-                index = {name: i for i, name in enumerate(peer.profile.measures)}
-                pairs = tuple((i, index[name], name) for i, name in enumerate(current.measures)
-                              if name in index)
-                # label, values by key, measure pairs, [listed, not listed]
-                peers.append((peer.label, peer.profile.values, pairs, [0, 0]))
+                if current.comparable_with(peer.profile):
+                    aligned = align(current, peer.profile, self.resource.schema, TOLERANCE)
+                    # label, aligned figures, [listed, not listed]
+                    peers.append((peer.label, aligned, [0, 0]))
         self._peers = tuple(peers)
         return NO_ERRORS
 
@@ -95,14 +93,14 @@ class cross_agency(Check):  # noqa: N801 - frictionless names checks in lower ca
             return NO_ERRORS
         key, values = self.builder.last
         found = None
-        for label, peer_values, pairs, counts in self._peers:
-            theirs = peer_values.get(key)
-            if theirs is None:
+        for label, aligned, counts in self._peers:
+            theirs = aligned.values.get(key)
+            if theirs is None or (aligned.whole and values == theirs):
                 continue
-            for i, j, name in pairs:
-                ours, other = values[i], theirs[j]
-                if (ours is None or other is None
-                        or abs(ours - other) <= TOLERANCE * max(abs(ours), abs(other))):
+            for (i, name, tolerance), other in zip(aligned.pairs, theirs, strict=True):
+                ours = values[i]
+                if (ours is None or other is None or ours == other
+                        or abs(ours - other) <= tolerance * max(abs(ours), abs(other))):
                     continue
                 if counts[0] >= MAX_LISTED:
                     counts[1] += 1
@@ -110,9 +108,9 @@ class cross_agency(Check):  # noqa: N801 - frictionless names checks in lower ca
                 counts[0] += 1
                 found = found or []
                 found.append(PeerMismatchWarning.from_row(
-                    row, note=f"{label}: {format_number(other)}", field_name=name))
+                    row, note=f"{label}: {format_number(float(other))}", field_name=name))
         return found or NO_ERRORS
 
     def validate_end(self) -> Iterable[Any]:
         return [PeerMismatchMoreWarning(note=f"{label}: {counts[1]}")
-                for label, _values, _pairs, counts in self._peers if counts[1]]
+                for label, _aligned, counts in self._peers if counts[1]]

@@ -9,7 +9,9 @@ first time, since the previous profile keeps only its first occurrence.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import attrs
@@ -19,7 +21,7 @@ from .. import findings
 from ..columns import Columns
 from ..context import CheckContext
 from ..findings import SatuDataCellError, SatuDataTableError, Severity
-from ..profile import ProfileBuilder
+from ..profile import Profile, ProfileBuilder
 from .plausibility import format_number
 
 NO_ERRORS: tuple = ()
@@ -79,6 +81,54 @@ class CopiedForwardWarning(SatuDataTableError):
 ERRORS = (PeriodChangeWarning, PeriodChangeMoreWarning, CopiedForwardWarning)
 
 
+@dataclass(frozen=True)
+class Aligned:
+    """Another profile's figures lined up with this file's rows.
+
+    ``pairs`` are the shared measures as (index in this file's values, name, a relative
+    threshold of the type their cells are read as); ``values`` holds the other profile's
+    figures by key in that order, as the same type: a stored profile holds floats, while
+    frictionless reads a number column as Decimal, and Decimal compares with Decimal
+    fast and exactly. ``whole``: the pairs are all this file's measures, in order, so a
+    row equal to its counterpart is one tuple comparison.
+    """
+
+    pairs: tuple[tuple[int, str, Any], ...]
+    values: dict[str, tuple[Any, ...]]
+    whole: bool
+
+
+def _as_decimal(value: Any) -> Any:
+    if value is None or isinstance(value, decimal.Decimal):
+        return value
+    return decimal.Decimal(repr(value) if isinstance(value, float) else value)
+
+
+def align(current: Profile, other: Profile, schema: Any, threshold: float) -> Aligned:
+    """Line ``other`` up with ``current`` (see Aligned); ``schema`` gives the column types."""
+    fields = {item.name: item for item in schema.fields} if schema else {}
+    index = {name: i for i, name in enumerate(other.measures)}
+    pairs, sources, converters = [], [], []
+    for i, name in enumerate(current.measures):
+        if name not in index:
+            continue
+        item = fields.get(name)
+        is_decimal = (item is not None and item.type == "number"
+                      and not getattr(item, "float_number", False))
+        pairs.append((i, name, decimal.Decimal(repr(threshold)) if is_decimal else threshold))
+        sources.append(index[name])
+        converters.append(_as_decimal if is_decimal else None)
+    width = len(other.measures)
+    values = {}
+    for key, row in other.values.items():
+        if len(row) != width:
+            continue
+        values[key] = tuple(row[j] if convert is None else convert(row[j])
+                            for j, convert in zip(sources, converters, strict=True))
+    whole = [i for i, _name, _threshold in pairs] == list(range(len(current.measures)))
+    return Aligned(tuple(pairs), values, whole)
+
+
 @attrs.define(kw_only=True, repr=False)
 class cross_period(Check):  # noqa: N801 - frictionless names checks in lower case
     """Compares each row with the previous period of the same dataset (``context.previous``).
@@ -96,35 +146,36 @@ class cross_period(Check):  # noqa: N801 - frictionless names checks in lower ca
         previous = self.context.previous
         current = self.builder.profile
         self._active = previous is not None and current.comparable_with(previous)
-        self._rows_active = self._active and bool(current.keys)
-        self._pairs: tuple[tuple[int, int, str], ...] = ()
-        if self._active:
-            index = {name: i for i, name in enumerate(previous.measures)}
-            self._pairs = tuple((i, index[name], name) for i, name in enumerate(current.measures)
-                                if name in index)
-            self._previous_values = previous.values
-        self._ratio = self.context.max_change_ratio
+        # Without key columns every row has the same key: only the fingerprint compares.
+        self._aligned = (align(current, previous, self.resource.schema,
+                               self.context.max_change_ratio)
+                         if self._active and current.keys else None)
+        self._seen = current.values  # this file's first values by key (the builder's dict)
         self._label = self.context.previous_label
         # [listed, not listed, compared rows, identical rows]: mutated, never reassigned.
         self._counts = [0, 0, 0, 0]
         return NO_ERRORS
 
     def validate_row(self, row: Any) -> Iterable[Any]:
-        if not self._rows_active:
+        aligned = self._aligned
+        if aligned is None:
             return NO_ERRORS
         key, values = self.builder.last
-        old = self._previous_values.get(key)
+        old = aligned.values.get(key)
         if old is None:
             return NO_ERRORS
-        stored = self.builder.profile.values.get(key)
+        stored = self._seen.get(key)
         if stored is not None and stored is not values:
             return NO_ERRORS  # a key this file repeats: the previous profile kept one
-        found = None
         counts = self._counts
-        ratio = self._ratio
+        if aligned.whole and values == old:
+            counts[2] += 1
+            counts[3] += 1
+            return NO_ERRORS
+        found = None
         compared = differs = False
-        for i, j, name in self._pairs:
-            new, before = values[i], old[j]
+        for (i, name, ratio), before in zip(aligned.pairs, old, strict=True):
+            new = values[i]
             if new is None or before is None:
                 differs = differs or new is not before
                 continue
@@ -137,15 +188,17 @@ class cross_period(Check):  # noqa: N801 - frictionless names checks in lower ca
                     counts[1] += 1
                     continue
                 counts[0] += 1
-                change = (new - before) / abs(before) * 100
-                note = (f"{self._label}: {format_number(before)} → {format_number(new)} "
-                        f"({change:+.1f} %)")
                 found = found or []
-                found.append(PeriodChangeWarning.from_row(row, note=note, field_name=name))
+                found.append(PeriodChangeWarning.from_row(
+                    row, note=self._change_note(float(before), float(new)), field_name=name))
         if compared:
             counts[2] += 1
             counts[3] += not differs
         return found or NO_ERRORS
+
+    def _change_note(self, before: float, new: float) -> str:
+        change = (new - before) / abs(before) * 100
+        return f"{self._label}: {format_number(before)} → {format_number(new)} ({change:+.1f} %)"
 
     def validate_end(self) -> Iterable[Any]:
         if not self._active:

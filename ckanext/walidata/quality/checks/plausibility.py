@@ -7,10 +7,15 @@ tolerance; integers exactly. Bounds the Table Schema declares itself (constraint
 and maximum) are left to frictionless's constraint-error.
 
 Total rows are found in one pass with flat memory: per period (the rows of each year of a
-long table are summed apart) the check keeps the column sums, the longest common prefix of
-the region codes and at most one candidate row. More than one candidate in a period (a
-``Jumlah`` per sex, subtotals per kecamatan) makes that period ambiguous: it is skipped
-rather than guessed at.
+long table are summed apart) the check keeps the longest common prefix of the region codes
+and at most one candidate row; the column sums are the profile builder's running sums,
+taken at each change of period (so a file sorted by period costs nothing per row for them).
+More than one candidate in a period (a ``Jumlah`` per sex, subtotals per kecamatan) makes
+that period ambiguous: it is skipped rather than guessed at.
+
+``validate_row`` runs on every row of files of a million rows: it reads only the columns
+concerned, compares numbers with bounds of their own type (Decimal with Decimal) and leaves
+anything unusual (text in a count column, a float sum) to slower helpers.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import decimal
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import attrs
@@ -28,13 +34,13 @@ from .. import findings
 from ..columns import Columns, is_percent_unit, normalise_name
 from ..context import CheckContext
 from ..findings import SatuDataCellError, Severity
+from ..profile import ProfileBuilder
 
 NO_ERRORS: tuple = ()
 RELATIVE_TOLERANCE = 0.005  # published decimals are rounded
 MAX_GROUPS = 1_000  # periods tracked for total rows; more and the total-row rule stops
 TOTAL_WORDS = frozenset({"jumlah", "total", "jumlah total", "total keseluruhan",
                          "jumlah keseluruhan", "grand total"})
-_TOTAL_INITIALS = frozenset("JjTtGg")
 # A percentage of change or a ratio may leave 0–100 (laju pertumbuhan -2.5 persen).
 _MAY_LEAVE_RANGE = re.compile(r"pertumbuhan|perubahan|laju|growth|change|selisih|inflasi|"
                               r"deflasi|kenaikan|penurunan|rasio|ratio|indeks|index|deviasi")
@@ -136,18 +142,18 @@ class _Candidate:
 
     row_number: int
     cells: list[str]
-    values: list[Any]  # the raw count cells (None when blank)
+    values: tuple[Any, ...]  # the row's measures as the profile builder read them
 
 
 @dataclass
 class _Group:
     """The rows of one period, for the total-row rule."""
 
-    sums: list[float]
+    sums: list[Any]  # per measure, over the segments of the file in this period
     blanks: list[int]
     rows: int = 0
     lcp: str | None = None  # longest common prefix (whole segments) of the region codes
-    lcp_dot: str = ""
+    lcp_dot: str = "\uffff"  # ``lcp + "."``; codes starting with it need no more work
     lcp_rows: int = 0  # rows whose code is exactly ``lcp``
     region_candidate: _Candidate | None = None
     word_rows: int = 0  # rows with a key cell reading Jumlah/Total
@@ -163,100 +169,212 @@ def _common_segments(left: str, right: str) -> str:
     return ".".join(common)
 
 
-def _candidate(row: Any, count_names: Sequence[str]) -> _Candidate:
-    return _Candidate(row_number=row.row_number,
-                      cells=["" if cell is None else str(cell) for cell in row.cells],
-                      values=[row[name] for name in count_names])
+def _add(found: list | None, error: Any) -> list:
+    if found is None:
+        return [error]
+    found.append(error)
+    return found
+
+
+def _bound(field: Any, value: int | str) -> Any:
+    """A bound (a number, or "Infinity") as the type frictionless reads the field's cells as:
+    comparing a Decimal with a Decimal is twice as fast as with an int."""
+    if field.type == "number" and not getattr(field, "float_number", False):
+        return decimal.Decimal(value)
+    return float(value) if isinstance(value, str) else value
+
+
+def _one(name: str) -> Any:
+    get = itemgetter(name)
+    return lambda row: (get(row),)
+
+
+class _Suspect(Exception):  # noqa: N818 - not an error: a row the screen leaves to _examine
+    """Raised by the screen of ``validate_row``."""
+
+
+def _total_forms() -> frozenset[str]:
+    """Total-row words as agencies write them, for one set lookup per cell."""
+    forms = set()
+    for word in TOTAL_WORDS:
+        for cased in (word, word.upper(), word.title(), word.capitalize()):
+            forms.update((cased, f"{cased} ", f" {cased}"))
+    return frozenset(forms)
+
+
+TOTAL_FORMS = _total_forms()
+
+
+def _plus(left: list[Any], right: list[Any], sign: int = 1) -> list[Any]:
+    """Element-wise ``left + sign * right``, in floats where types do not mix."""
+    result = []
+    for a, b in zip(left, right, strict=True):
+        try:
+            result.append(a + b if sign > 0 else a - b)
+        except TypeError:
+            result.append(float(a) + sign * float(b))
+    return result
 
 
 @attrs.define(kw_only=True, repr=False)
 class plausibility(Check):  # noqa: N801 - frictionless names checks in lower case
-    """Non-negative counts, percentages in 0–100, totals that add up."""
+    """Non-negative counts, percentages in 0–100, totals that add up.
+
+    Reads the builder's running sums, so ``profile_rows`` must run before it.
+    """
 
     type = "satudata-plausibility"
     Errors = list(ERRORS)
     columns: Columns
-    context: CheckContext = attrs.field(factory=CheckContext)
+    context: CheckContext
+    builder: ProfileBuilder
 
     def validate_start(self) -> Iterable[Any]:
         columns = self.columns
         schema = self.resource.schema
         fields = {item.name: item for item in schema.fields} if schema else {}
 
-        def constraints(name: str) -> dict:
-            item = fields.get(name)
-            return dict(item.constraints or {}) if item is not None else {}
+        def declares(name: str, bound: str) -> bool:
+            return bound in (fields[name].constraints or {})
 
         def exact(names: Iterable[str]) -> bool:
             return all(getattr(fields.get(name), "type", None) == "integer" for name in names)
 
-        # Counts whose lower bound the schema does not declare already.
-        self._counts = tuple(name for name in columns.counts if name in fields
-                             and "minimum" not in constraints(name))
-        self._percents = tuple(self._percent_bounds(name, constraints(name))
-                               for name in columns.percents
-                               if name in fields and not _MAY_LEAVE_RANGE.search(
-                                   normalise_name(name)))
+        def percent_bounds(names: Iterable[str]) -> tuple[tuple[str, Any, Any], ...]:
+            """(name, lower bound, upper bound) of the percentage columns; a bound the schema
+            declares is infinite here (frictionless reports it). Rates of change may leave
+            0–100."""
+            return tuple((name, _bound(fields[name], "-Infinity" if declares(name, "minimum")
+                                       else 0),
+                          _bound(fields[name], "Infinity" if declares(name, "maximum") else 100))
+                         for name in names if name in fields
+                         and not _MAY_LEAVE_RANGE.search(normalise_name(name)))
+
+        # Counts the schema gives no minimum (frictionless reports a declared one).
+        self._signed = tuple((name, _bound(fields[name], 0)) for name in columns.counts
+                             if name in fields and not declares(name, "minimum"))
+        self._percents = percent_bounds(columns.percents)
         self._unit_column = columns.unit_column if columns.unit_column in fields else None
-        self._unit_percents = tuple(self._percent_bounds(name, constraints(name))
-                                    for name in columns.measures
-                                    if name in fields and name not in columns.percents
-                                    and not _MAY_LEAVE_RANGE.search(normalise_name(name)))
+        self._unit_percents = percent_bounds(name for name in columns.measures
+                                             if name not in columns.percents)
+        self._unit_cache: dict[Any, bool] = {}
         self._text_keys = tuple(name for name in columns.keys
                                 if name in fields and fields[name].type == "string")
-        self._unit_cache: dict[Any, bool] = {}
         self._totals = tuple((total, tuple(parts), exact((total, *parts)))
                              for total, parts in columns.totals.items()
                              if total in fields and parts and all(p in fields for p in parts))
-        # Total rows: sums per period of every count column.
-        self._sum_columns = tuple(name for name in columns.counts if name in fields)
-        self._sum_exact = tuple(exact((name,)) for name in self._sum_columns)
-        self._word_keys = self._text_keys
-        self._region = columns.region[0] if columns.region and columns.region[0] in fields \
-            else None
-        self._periods = tuple(name for name in columns.period if name in fields)
-        self._groups: dict[Any, _Group] | None = {} if self._sum_columns else None
+        # For the screen: the parts' cells as a tuple (even for one part) to sum.
+        self._sums_of_parts = tuple((total, itemgetter(*parts) if len(parts) > 1
+                                     else _one(parts[0]))
+                                    for total, parts, _exact in self._totals)
+        self._start_total_rows(fields)
         return NO_ERRORS
 
-    @staticmethod
-    def _percent_bounds(name: str, constraints: dict) -> tuple[str, bool, bool]:
-        return name, "minimum" not in constraints, "maximum" not in constraints
+    def _start_total_rows(self, fields: dict[str, Any]) -> None:
+        """Total rows: the count columns the builder sums, periods, words, region codes."""
+        measures = self.builder.columns.measures
+        self._sum_columns = tuple((measures.index(name), name, fields[name].type == "integer")
+                                  for name in self.columns.counts
+                                  if name in fields and name in measures)
+        if not self._sum_columns:
+            self._groups: dict[Any, _Group] | None = None
+            return
+        self._groups = {}
+        keys = self._text_keys
+        # A tuple even for one column (set.isdisjoint of a bare string reads its letters).
+        self._text_cells = itemgetter(*keys) if len(keys) > 1 else \
+            itemgetter(keys[0], keys[0]) if keys else None
+        region = self.columns.region[:1]
+        self._region = region[0] if region and region[0] in keys else None
+        periods = [name for name in self.columns.period if name in fields]
+        self._period_of = (None if not periods else itemgetter(periods[0]) if len(periods) == 1
+                           else itemgetter(*periods))
+        # The period now read: [key, its group, builder sums/blanks/rows where it began].
+        self._segment: list[Any] = [object(), None, None, None, 0]
+        if self._period_of is None:
+            self._open_segment(None, self.builder.sums, self.builder.blanks, 0)
 
     # Per row ------------------------------------------------------------------------------
 
     def validate_row(self, row: Any) -> Iterable[Any]:
-        found: list | None = None
-        for name in self._counts:
-            value = row[name]
-            if value is not None and _below(value, 0):
-                found = found or []
-                found.append(NegativeCountError.from_row(row, note="< 0", field_name=name))
-        for name, low, high in self._percents:
-            value = row[name]
-            if value is not None and _outside(value, low, high):
-                found = found or []
-                found.append(PercentRangeError.from_row(row, note="0–100", field_name=name))
-        if self._unit_column is not None:
-            found = self._row_unit_percents(row, found)
-        for total, parts, exact in self._totals:
-            found = self._check_total(row, total, parts, exact, found)
-        if self._groups is not None:
-            self._track_total_row(row)
-        return found or NO_ERRORS
+        # A quick screen of the usual row; anything it does not pass is examined in full.
+        try:
+            for name, zero in self._signed:
+                value = row[name]
+                if value is not None and value < zero:
+                    raise _Suspect
+            for name, low, high in self._percents:
+                value = row[name]
+                if value is not None and (value < low or value > high):
+                    raise _Suspect
+            for total, parts in self._sums_of_parts:
+                value = row[total]
+                if value is not None and value != sum(parts(row)):
+                    raise _Suspect
+            if self._unit_column is not None and self._percent_row(row):
+                for name, low, high in self._unit_percents:
+                    value = row[name]
+                    if value is not None and (value < low or value > high):
+                        raise _Suspect
+        except (_Suspect, TypeError):  # TypeError: a blank part, text, floats
+            found = self._examine(row)
+        else:
+            found = NO_ERRORS
+        if self._groups is None:
+            return found
+        # Total rows (inline: this runs on every row).
+        segment = self._segment
+        if self._period_of is not None and self._period_of(row) != segment[0]:
+            self._change_period(self._period_of(row))
+            if self._groups is None:
+                return found
+        group = segment[1]
+        if self._text_cells is not None and not TOTAL_FORMS.isdisjoint(self._text_cells(row)):
+            group.word_rows += 1
+            if group.word_rows == 1:
+                group.word_candidate = self._candidate(row)
+        if self._region is not None:
+            code = row[self._region]
+            if code is not None and not code.startswith(group.lcp_dot):
+                self._track_region(group, code.strip(), row)
+        return found
 
-    def _row_unit_percents(self, row: Any, found: list | None) -> list | None:
+    def _percent_row(self, row: Any) -> bool:
+        """Whether the row's satuan is persen (its measures are then percentages)."""
         unit = row[self._unit_column]
         percent = self._unit_cache.get(unit)
         if percent is None:
             percent = self._unit_cache[unit] = is_percent_unit(str(unit or ""))
-        if not percent:
-            return found
-        for name, low, high in self._unit_percents:
+        return percent
+
+    def _examine(self, row: Any) -> Iterable[Any]:
+        """Every finding of a row the screen did not pass."""
+        found = None
+        for name, zero in self._signed:
             value = row[name]
-            if value is not None and _outside(value, low, high) and not self._rate_row(row):
-                found = found or []
-                found.append(PercentRangeError.from_row(row, note="0–100", field_name=name))
-        return found
+            if value is not None:
+                try:
+                    negative = value < zero
+                except TypeError:  # text in a count column
+                    number = _float(value)
+                    negative = number is not None and number < 0
+                if negative:
+                    found = _add(found, NegativeCountError.from_row(
+                        row, note="< 0", field_name=name))
+        for name, low, high in self._percents:
+            value = row[name]
+            if value is not None and _outside(value, low, high):
+                found = _add(found, PercentRangeError.from_row(
+                    row, note="0–100", field_name=name))
+        if self._unit_column is not None and self._percent_row(row):
+            for name, low, high in self._unit_percents:
+                value = row[name]
+                if value is not None and _outside(value, low, high) and not self._rate_row(row):
+                    found = _add(found, PercentRangeError.from_row(
+                        row, note="0–100", field_name=name))
+        for total, parts, exact in self._totals:
+            found = self._check_total(row, total, parts, exact, found)
+        return found or NO_ERRORS
 
     def _rate_row(self, row: Any) -> bool:
         """A row whose descriptive cells name a rate of change (laju pertumbuhan ...)."""
@@ -266,81 +384,77 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
     @staticmethod
     def _check_total(row: Any, total: str, parts: tuple[str, ...], exact: bool,
                      found: list | None) -> list | None:
+        """The total differs from its parts' sum: within the rounding of the figures?"""
         total_value = row[total]
         if total_value is None:
             return found
         raw = [row[name] for name in parts]
-        if None in raw:
+        actual, numbers = _float(total_value), [_float(value) for value in raw]
+        if actual is None or None in numbers:
             return found
-        try:
-            expected = sum(float(value) for value in raw)
-            actual = float(total_value)
-        except (TypeError, ValueError):
-            return found
+        expected = sum(numbers)
         if _differs(actual, expected, [total_value, *raw], exact, len(parts)):
             note = f"{' + '.join(parts)} = {format_number(expected)}"
-            found = found or []
-            found.append(TotalMismatchError.from_row(row, note=note, field_name=total))
+            found = _add(found, TotalMismatchError.from_row(row, note=note, field_name=total))
         return found
 
-    def _track_total_row(self, row: Any) -> None:
-        groups = self._groups
-        periods = self._periods
-        key = tuple(row[name] for name in periods) if periods else None
-        group = groups.get(key)
+    def _candidate(self, row: Any) -> _Candidate:
+        return _Candidate(row_number=row.row_number,
+                          cells=["" if cell is None else str(cell) for cell in row.cells],
+                          values=self.builder.last[1])
+
+    def _change_period(self, key: Any) -> None:
+        """A new period begins with this row (the builder has taken it already)."""
+        builder = self.builder
+        blanks = [count - (value is None) for count, value
+                  in zip(builder.blanks, builder.last[1], strict=True)]
+        self._close_segment(builder.sums_before, blanks, builder.rows - 1)
+        if key not in self._groups and len(self._groups) >= MAX_GROUPS:
+            self._groups = None  # a long table of many periods: no total rows to check
+            return
+        self._open_segment(key, builder.sums_before, blanks, builder.rows - 1)
+
+    def _open_segment(self, key: Any, sums: list[Any], blanks: list[int], rows: int) -> None:
+        group = self._groups.get(key)
         if group is None:
-            if len(groups) >= MAX_GROUPS:
-                self._groups = None  # a long table of many periods: no total rows to check
-                return
-            size = len(self._sum_columns)
-            group = groups[key] = _Group(sums=[0.0] * size, blanks=[0] * size)
-        group.rows += 1
-        sums, blanks = group.sums, group.blanks
-        for index, name in enumerate(self._sum_columns):
-            value = row[name]
-            if value is None:
-                blanks[index] += 1
-                continue
-            try:
-                sums[index] += float(value)
-            except (TypeError, ValueError):
-                blanks[index] += 1
-        for name in self._word_keys:
-            value = row[name]
-            if (value and value[0] in _TOTAL_INITIALS
-                    and value.strip().lower() in TOTAL_WORDS):
-                group.word_rows += 1
-                if group.word_rows == 1:
-                    group.word_candidate = _candidate(row, self._sum_columns)
-                break
-        if self._region is not None:
-            code = row[self._region]
-            if code is not None:
-                self._track_region(group, str(code).strip(), row)
+            width = len(sums)
+            group = self._groups[key] = _Group(sums=[0] * width, blanks=[0] * width)
+        self._segment[:] = [key, group, sums, blanks, rows]
+
+    def _close_segment(self, sums: list[Any], blanks: list[int], rows: int) -> None:
+        _key, group, start_sums, start_blanks, start_rows = self._segment
+        if group is None:
+            return
+        group.sums = _plus(group.sums, _plus(sums, start_sums, -1))
+        group.blanks = _plus(group.blanks, _plus(blanks, start_blanks, -1))
+        group.rows += rows - start_rows
 
     def _track_region(self, group: _Group, code: str, row: Any) -> None:
+        """A code not below the common prefix: the prefix shrinks, or this is its row."""
         if len(code) == 4 and code.isdigit():
-            code = f"{code[:2]}.{code[2:]}"
+            code = f"{code[:2]}.{code[2:]}"  # undotted BPS form
         if code != group.lcp:
-            if group.lcp == "":
-                return  # the codes share no prefix: no parent region row
             if group.lcp is not None and code.startswith(group.lcp_dot):
-                return  # below the common prefix: one of the rows a total row would sum
+                return
             common = code if group.lcp is None else _common_segments(group.lcp, code)
             if common != group.lcp:
-                group.lcp, group.lcp_dot, group.lcp_rows = common, common + ".", 0
+                # No common prefix: every code starts with "", nothing left to follow.
+                group.lcp, group.lcp_dot, group.lcp_rows = common, \
+                    common + "." if common else "", 0
                 group.region_candidate = None
             if code != common:
                 return
         group.lcp_rows += 1
         if group.lcp_rows == 1:
-            group.region_candidate = _candidate(row, self._sum_columns)
+            group.region_candidate = self._candidate(row)
 
     # End ----------------------------------------------------------------------------------
 
     def validate_end(self) -> Iterable[Any]:
         if not self._groups:
             return NO_ERRORS
+        builder = self.builder
+        self._close_segment(builder.sums, builder.blanks, builder.rows)
         found: list = []
         field_numbers = {name: number for number, name in
                          enumerate(self.resource.schema.field_names, start=1)}
@@ -348,17 +462,14 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
             candidate = self._total_row(group)
             if candidate is None:
                 continue
-            for index, name in enumerate(self._sum_columns):
+            for index, name, exact in self._sum_columns:
                 value = candidate.values[index]
-                if value is None or group.blanks[index] > 0:
+                total = _float(value)
+                if total is None or group.blanks[index] > 0:
                     continue  # a blank elsewhere: the sum of the rows is not known
-                try:
-                    total = float(value)
-                except (TypeError, ValueError):
-                    continue
-                others = group.sums[index] - total
+                others = float(group.sums[index]) - total
                 terms = group.rows - 1
-                if _differs(total, others, [value], self._sum_exact[index], terms):
+                if _differs(total, others, [value], exact, terms):
                     number = field_numbers[name]
                     cells = candidate.cells
                     found.append(TotalRowMismatchError(
@@ -380,22 +491,18 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
         return word or region
 
 
-def _below(value: Any, bound: float) -> bool:
+def _float(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
     try:
-        return value < bound
-    except TypeError:
-        try:
-            return float(value) < bound
-        except (TypeError, ValueError):
-            return False
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
-def _outside(value: Any, low: bool, high: bool) -> bool:
+def _outside(value: Any, low: Any, high: Any) -> bool:
     try:
-        return (low and value < 0) or (high and value > 100)
-    except TypeError:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            return False
-        return (low and number < 0) or (high and number > 100)
+        return value < low or value > high
+    except TypeError:  # text in a numeric column
+        number = _float(value)
+        return number is not None and (number < low or number > high)

@@ -116,28 +116,33 @@ class reference_codes(Check):  # noqa: N801 - frictionless names checks in lower
 
     def validate_start(self) -> Iterable[Any]:
         context = self.context
-        targets: list[tuple[str, str, dict]] = []
-        if context.region_codes:
-            targets += [(name, "wilayah", {}) for name in self.columns.region]
-        if context.urusan_codes:
-            targets += [(name, "urusan", {}) for name in self.columns.urusan]
-        self._targets = tuple(targets)
         levels = SCHEMES["wilayah"].levels
         declared = [levels.index(level) for level in context.region_levels if level in levels]
         # Declared level and every level above it (aggregates).
-        self._allowed = frozenset(levels[:max(declared) + 1]) if declared else frozenset(levels)
+        allowed = frozenset(levels[:max(declared) + 1]) if declared else frozenset(levels)
+        self._allowed = allowed
         self._declared_text = "/".join(LEVEL_TEXT[levels[i]] for i in sorted(declared))
         coverage = normalise_code(context.region_coverage) if context.region_coverage else ""
         self._coverage = coverage
         self._coverage_dot = coverage + "." if coverage else ""
+        # (field, scheme, code → level, levels passing the fast path, coverage prefix, cache)
+        targets: list[tuple[str, str, Any, frozenset, str, dict]] = []
+        if context.region_codes:
+            targets += [(name, "wilayah", context.region_codes, allowed, self._coverage_dot, {})
+                        for name in self.columns.region]
+        if context.urusan_codes:
+            targets += [(name, "urusan", context.urusan_codes,
+                         frozenset(SCHEMES["urusan"].levels), "", {})
+                        for name in self.columns.urusan]
+        self._targets = tuple(targets)
         return NO_ERRORS
 
     def validate_row(self, row: Any) -> Iterable[Any]:
         found = None
-        for name, scheme, cache in self._targets:
+        for name, scheme, codes, allowed, prefix, cache in self._targets:
             value = row[name]
-            if value is None:
-                continue
+            if value is None or (codes.get(value) in allowed and value.startswith(prefix)):
+                continue  # the usual case: a listed code, as written, inside the coverage
             verdict = cache.get(value, False)
             if verdict is False:
                 verdict = self._judge(value, scheme)
