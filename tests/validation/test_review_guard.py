@@ -137,3 +137,26 @@ def test_the_clinic_report_per_opd_and_its_csv(people, create_with_upload, cli, 
     assert all(row["organization"] == "Dinas Dukcapil" for row in rows)
     with pytest.raises(SystemExit):
         walidata.main(["check"], standalone_mode=True)
+
+
+@pytest.mark.ckan_config("ckanext.walidata.pembina.statistik", "bps-ntt")
+def test_another_opd_publishing_other_figures_for_the_same_indicator_is_flagged(
+        people, create_with_upload):
+    factories.User(name="bps-ntt", email="bps-ntt@example.go.id")
+    bappeda = factories.Organization(name="bappeda", title="Bappeda", users=[
+        {"name": "opd-dukcapil", "capacity": "editor"}])
+    same = {"nama_indikator": "Jumlah penduduk", "cakupan_wilayah": "53"}
+    published = checked(bappeda, create_with_upload, "penduduk-bappeda-2023", GOOD, **same)
+    walk(published["id"], ("submit", "opd-dukcapil"), ("verify", "walidata"),
+         ("verify", "walidata"), ("qa_approve", "bps-ntt"), ("ratify", "walidata"),
+         ("publish", "walidata"))
+    other = GOOD.replace("226114,229736,455850", "226114,239736,465850")
+    dataset = checked(people, create_with_upload, "penduduk-dukcapil-2023", other, **same)
+    item = act("quality_show", "opd-dukcapil", dataset["id"])["resources"][0]
+    assert item["errors"] == 0 and "satudata-peer-mismatch" in item["open_warnings"]
+    report = call_action("resource_validation_show", resource_id=item["resource_id"])["report"]
+    mismatches = [e for e in report["tasks"][0]["errors"]
+                  if e["type"] == "satudata-peer-mismatch"]
+    assert {(e["rowNumber"], e["fieldName"]) for e in mismatches} == {
+        (3, "perempuan"), (3, "jumlah")}
+    assert all("penduduk-bappeda-2023" in e["note"] for e in mismatches)
