@@ -4,6 +4,7 @@ reads them, ckanext-validation's contract, and the review guard that reads the c
 from __future__ import annotations
 
 import io
+import os
 import json
 
 import ckan.plugins.toolkit as tk
@@ -205,3 +206,21 @@ def test_the_contract_refuses_what_it_should(people, create_with_upload):
                 resource_id=resource["id"])
     with pytest.raises(tk.ObjectNotFound):
         call_action("resource_validation_show", resource_id=resource["id"])
+
+
+def test_a_file_missing_from_the_storage_is_an_error_that_can_be_rerun(people,
+                                                                        create_with_upload):
+    from ckan.lib import uploader
+
+    dataset = new_dataset(people, "berkas-hilang-2023")
+    resource = upload(create_with_upload, dataset, CLEAN, "penduduk.csv")
+    path = uploader.get_resource_uploader(resource).get_path(resource["id"])
+    with open(path, "rb") as handle:
+        content = handle.read()
+    os.remove(path)
+    validation = run(resource["id"])
+    assert validation["status"] == "error"
+    assert "could not run" in validation["error"]
+    with open(path, "wb") as handle:
+        handle.write(content)
+    assert run(resource["id"])["status"] == "success"

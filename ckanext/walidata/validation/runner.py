@@ -333,7 +333,10 @@ def run_now(dataset: Mapping[str, Any], resource: Mapping[str, Any], user: str |
     run_id = store.request(resource["id"], dataset["id"], store.fingerprint(resource), user)
     model.Session().info.pop(PENDING, None)
     model.repo.commit()
-    return run_job(resource["id"], run_id)
+    try:
+        return run_job(resource["id"], run_id)
+    except Exception:  # noqa: BLE001 - recorded on the run with its reason; re-run later
+        return "error"
 
 
 def requeue_abandoned() -> list[str]:

@@ -91,14 +91,16 @@ def request(resource_id: str, package_id: str, fingerprint_: str, user: str | No
 def claim(resource_id: str, run_id: str) -> bool:
     """Mark the run started, in its own committed transaction; False when superseded.
 
-    A run found ``running`` is claimed again: its worker died (rq retries abandoned jobs).
+    A run found ``running`` is claimed again: its worker died (rq retries abandoned jobs);
+    so is one that ended in ``error`` (rq retries a job that raised).
     """
     with model.meta.engine.begin() as connection:
         result = connection.execute(sa.text("""
             UPDATE walidata_validation SET status = 'running', started = now(),
                 heartbeat = now(), attempts = attempts + 1, rows_done = 0, bytes_done = 0
             WHERE resource_id = :id AND run_id = :run_id
-              AND status IN ('created', 'running')"""), {"id": resource_id, "run_id": run_id})
+              AND status IN ('created', 'running', 'error')"""),
+            {"id": resource_id, "run_id": run_id})
         return result.rowcount == 1
 
 
