@@ -4,8 +4,8 @@ reads them, ckanext-validation's contract, and the review guard that reads the c
 from __future__ import annotations
 
 import io
-import os
 import json
+import os
 
 import ckan.plugins.toolkit as tk
 import openpyxl
