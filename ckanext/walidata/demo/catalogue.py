@@ -440,6 +440,17 @@ class Table:
         return buf.getvalue().encode("utf-8")
 
 
+def planted(table: Table, cells: Mapping[tuple[int, str], str]) -> Table:
+    """The table with mistakes planted for the quality checks to find in the demo's queue.
+
+    ``cells`` maps (row index, column) to the wrong value an OPD might type.
+    """
+    rows = [list(row) for row in table.rows]
+    for (index, column), value in cells.items():
+        rows[index][table.columns.index(column)] = value
+    return Table(table.columns, tuple(tuple(row) for row in rows))
+
+
 def _u(*key: object) -> float:
     """Deterministic noise in [-1, 1] for a key: same key, same value, any platform."""
     return random.Random("|".join(map(str, key))).uniform(-1.0, 1.0)
@@ -2534,9 +2545,14 @@ DATASETS: tuple[Dataset, ...] = (
             "Persentase anak 0-17 tahun yang memiliki akta kelahiran",
             "Persentase anak berumur 0-17 tahun yang memiliki akta kelahiran terhadap jumlah "
             "anak 0-17 tahun dalam database kependudukan.", "persentase"),
+        # In the queue with two planted mistakes: a percentage above 100 and a region code
+        # that does not exist (53.31 for Kota Kupang's 53.71).
         resources=(_res("Kepemilikan Akta Kelahiran Anak 2023", "akta-kelahiran-anak-2023.csv",
-                        per_region(2023, [rate("persentase_akta_kelahiran", 88.0, ipm_slope=0.8,
-                                               spread=4.0, lo=65, hi=99.5)], "persen"),
+                        planted(per_region(2023, [rate("persentase_akta_kelahiran", 88.0,
+                                                       ipm_slope=0.8, spread=4.0, lo=65,
+                                                       hi=99.5)], "persen"),
+                                {(4, "persentase_akta_kelahiran"): "104.20",
+                                 (21, "kode_wilayah"): "53.31"}),
                         "Persentase anak 0-17 tahun yang memiliki akta kelahiran, 2023."),),
     ),
     Dataset(

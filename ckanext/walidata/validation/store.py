@@ -55,14 +55,16 @@ def get(resource_id: str, with_report: bool = False) -> dict[str, Any] | None:
 
 
 def for_packages(package_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-    """Summary rows of every resource of these datasets, by dataset id."""
+    """Summary rows of the active resources of these datasets, by dataset id."""
     ids = list(dict.fromkeys(package_ids))
     found: dict[str, list[dict[str, Any]]] = {package_id: [] for package_id in ids}
     if not ids:
         return found
+    columns = ", ".join(f"v.{name}" for name in SUMMARY_COLUMNS)
     rows = model.Session.execute(sa.text(
-        f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM walidata_validation "
-        f"WHERE package_id = ANY(:ids) ORDER BY created"), {"ids": ids}).mappings().all()
+        f"SELECT {columns} FROM walidata_validation v "
+        f"JOIN resource r ON r.id = v.resource_id AND r.state = 'active' "
+        f"WHERE v.package_id = ANY(:ids) ORDER BY v.created"), {"ids": ids}).mappings().all()
     for row in rows:
         found[row["package_id"]].append(_as_dict(row))
     return found
