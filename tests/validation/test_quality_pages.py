@@ -318,7 +318,7 @@ def test_the_editor_lists_each_column_in_indonesian(app, portal):
     labels = [text(o) for o in kode.select('select[name="fields-0-role"] option')]
     assert "Persentase (0–100)" in labels and "Jumlah (tidak boleh negatif)" in labels
     assert text(page.select_one("table.walidata-dictionary thead")).startswith(
-        "Kolom Judul Deskripsi Tipe Satuan")
+        "Kolom Judul dan deskripsi Tipe Satuan")
     # The tab beside "Edit resource" and "Views".
     assert page.select_one(".nav-tabs a[href$='/kamus-data']")
 
@@ -547,3 +547,20 @@ def test_the_queue_shows_each_datasets_checks(app, portal):
     assert "3 galat, 0 peringatan" in text(failing)
     assert cells["penduduk-xlsx-2023"]["data-status"] == "success"
     assert "0 galat, 1 peringatan" in text(cells["penduduk-xlsx-2023"])
+
+
+def test_a_long_report_shows_the_first_occurrences_and_says_so(app, portal):
+    rows = "".join(f"53.{90 + i // 10}{i % 10},Fiktif {i},2023,{i}\n" for i in range(25))
+    dataset = new_dataset(portal["org"], "banyak-galat-2023")
+    resource = upload(dataset, "kode_wilayah,nama_wilayah,tahun,jumlah\n" + rows,
+                      "banyak.csv")
+    check(resource["id"])
+    login(app, "opd-dinsos")
+    group = resource_page(app, dataset, resource, "id").select_one(
+        '#walidata-quality [data-type="satudata-unknown-region-code"]')
+    assert group["data-count"] == "25"
+    shown = group.select("tr.walidata-occurrence")
+    assert len(shown) == 20
+    assert [row["data-row"] for row in shown[:3]] == ["2", "3", "4"]
+    assert text(group.select_one(".walidata-more")) == (
+        "Menampilkan 20 kejadian pertama dari 25.")

@@ -149,12 +149,16 @@ def report_groups(report: Mapping[str, Any], language: str,
     groups = []
     for group in findings.summarize(report, keep_per_type=shown).groups:
         justification = justifications.get(group.type)
+        occurrences = [_occurrence(error, language) for error in group.errors]
         groups.append({
             "type": group.type, "severity": group.severity.value,
             "title": group.title_id if language == "id" else group.title,
             "description": description(group.type, group.description, language),
             "count": group.count,
-            "occurrences": [_occurrence(error, language) for error in group.errors],
+            "occurrences": occurrences,
+            # Findings about the whole table have no cell to point at: a list, not a table.
+            "located": any(o["row"] is not None or o["column"] or o["value"] is not None
+                           for o in occurrences),
             "more": group.count - len(group.errors),
             "justification": _justification(justification) if justification else None,
         })

@@ -42,6 +42,7 @@ TYPES: dict[str, str] = {
     "geojson": N_("GeoJSON geometry"),
     "object": N_("JSON object"),
     "array": N_("JSON list"),
+    "list": N_("List of values"),
     "any": N_("Anything"),
 }
 # Types whose values can be bounded by a minimum and a maximum.
@@ -281,12 +282,12 @@ def _apply(schema: dict[str, Any], rows: list[dict[str, Any]]
                 field[key] = row[key]
             else:
                 field.pop(key, None)
-        if row["type"] not in TYPES:
+        if row["type"] not in TYPES and row["type"] != field.get("type"):
             problems["type"] = tk._("Choose one of the listed types.")
         elif row["type"] != field.get("type"):
             field["type"] = row["type"]
             field.pop("format", None)  # a date format means nothing to a number
-        if row["role"] and row["role"] not in ROLES:
+        if row["role"] and row["role"] not in ROLES and row["role"] != field.get(columns.ROLE):
             problems["role"] = tk._("Choose one of the listed roles.")
         elif row["role"]:
             field[columns.ROLE] = row["role"]

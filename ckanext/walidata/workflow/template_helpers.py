@@ -105,9 +105,14 @@ def _event_checks(event: dict[str, Any], quality: Any) -> dict[str, Any]:
         return {"checks_text": quality.check_event_text(checks, event.get("comment") or ""),
                 "checks_badge": quality.check_badge(checks.get("status"),
                                                     int(checks.get("warnings") or 0))}
-    return {"checks_text": tk._("Checks at that moment: {counts}").format(
-                counts=quality.counts_text(int(checks.get("errors") or 0),
-                                           int(checks.get("warnings") or 0))),
+    if checks.get("status") in (None, "created", "running"):
+        counts = tk._("not finished")
+    elif checks.get("status") == "error":
+        counts = tk._("could not be checked")
+    else:
+        counts = quality.counts_text(int(checks.get("errors") or 0),
+                                     int(checks.get("warnings") or 0))
+    return {"checks_text": tk._("Checks at that moment: {counts}").format(counts=counts),
             "checks_badge": None}
 
 
