@@ -11,6 +11,7 @@ rendered from the same stored report.
 from __future__ import annotations
 
 import enum
+import importlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -57,6 +58,13 @@ class SatuDataTableError(errors.TableError):
 
 # Every Satu Data error class by its frictionless ``type``; filled by ``register``.
 REGISTRY: dict[str, type[SatuDataCellError] | type[SatuDataTableError]] = {}
+
+
+def registry() -> dict[str, type[SatuDataCellError] | type[SatuDataTableError]]:
+    """REGISTRY once every check module has registered its errors (they load lazily)."""
+    if "satudata-empty-table" not in REGISTRY:
+        importlib.import_module("ckanext.walidata.quality.engine")
+    return REGISTRY
 
 
 def register(cls: type) -> type:
@@ -109,7 +117,7 @@ FRICTIONLESS_TEMPLATES_ID = {
 
 def severity_of(error_type: str) -> Severity:
     """Severity of a stored error; frictionless's own errors always block."""
-    cls = REGISTRY.get(error_type)
+    cls = registry().get(error_type)
     return cls.severity if cls else Severity.ERROR
 
 
@@ -125,7 +133,7 @@ def message(error: Mapping[str, Any], language: str = "id") -> str:
     """The error's message in Indonesian (``id``) or English (anything else)."""
     if language != "id":
         return str(error.get("message") or error.get("note") or "")
-    cls = REGISTRY.get(str(error.get("type")))
+    cls = registry().get(str(error.get("type")))
     template = cls.template_id if cls else FRICTIONLESS_TEMPLATES_ID.get(str(error.get("type")))
     return _render(template, error) if template else str(error.get("message") or "")
 
@@ -133,7 +141,7 @@ def message(error: Mapping[str, Any], language: str = "id") -> str:
 def title(error_type: str, english_title: str, language: str = "id") -> str:
     if language != "id":
         return english_title
-    cls = REGISTRY.get(error_type)
+    cls = registry().get(error_type)
     return cls.title_id if cls else FRICTIONLESS_TITLES_ID.get(error_type, english_title)
 
 

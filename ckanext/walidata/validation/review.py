@@ -7,6 +7,7 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
+from .. import helpers
 from . import runner, store
 
 
@@ -56,8 +57,11 @@ def blocking_reasons(item: Mapping[str, Any]) -> list[str]:
     if item["errors"]:
         reasons.append(tk._("{name}: {count} errors").format(name=name, count=item["errors"]))
     if item["open_warnings"]:
+        titles = [helpers.language_text({"id": item["types"][t].get("title_id"),
+                                         "en": item["types"][t].get("title")}) or t
+                  for t in item["open_warnings"]]
         reasons.append(tk._("{name}: warnings without a justification ({types})").format(
-            name=name, types=", ".join(item["open_warnings"])))
+            name=name, types=", ".join(titles)))
     return reasons
 
 

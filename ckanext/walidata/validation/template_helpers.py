@@ -124,7 +124,7 @@ def check_badge(status: str | None, warnings: int = 0) -> dict[str, str]:
 def description(error_type: str, english: str, language: str) -> str:
     if language != "id":
         return english
-    cls = findings.REGISTRY.get(error_type)
+    cls = findings.registry().get(error_type)
     return (getattr(cls, "description_id", None) or DESCRIPTIONS_ID.get(error_type)
             or english)
 
@@ -141,10 +141,6 @@ def report_groups(report: Mapping[str, Any], language: str,
                   justifications: Mapping[str, Mapping[str, Any]] | None = None,
                   shown: int = SHOWN_PER_GROUP) -> list[dict[str, Any]]:
     """The report's findings by type, errors before warnings, most frequent first."""
-    # The engine registers every Satu Data finding type (titles, templates, severity);
-    # the web process may not have imported it yet (the worker checks the files).
-    from ..quality import engine  # noqa: F401
-
     justifications = justifications or {}
     groups = []
     for group in findings.summarize(report, keep_per_type=shown).groups:
