@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -139,20 +140,16 @@ def check(datasets: tuple[str, ...], organizations: tuple[str, ...], everything:
         raise click.UsageError("Name --dataset, --organization or --all.")
     query = model.Session.query(model.Package.id).filter(model.Package.state == "active")
     if not everything:
-        org_ids = []
-        for name in organizations:
-            group = model.Group.get(name)
-            if group is None:
-                raise click.BadParameter(f"no organization {name!r}", param_hint="--organization")
-            org_ids.append(group.id)
-        package_ids = []
-        for name in datasets:
-            package = model.Package.get(name)
-            if package is None:
-                raise click.BadParameter(f"no dataset {name!r}", param_hint="--dataset")
-            package_ids.append(package.id)
-        query = query.filter(sa.or_(model.Package.id.in_(package_ids),
-                                    model.Package.owner_org.in_(org_ids)))
+        def ids(kind: Any, names: tuple[str, ...], option: str) -> list[str]:
+            found = [kind.get(name) for name in names]
+            missing = [name for name, obj in zip(names, found, strict=True) if obj is None]
+            if missing:
+                raise click.BadParameter(f"not found: {', '.join(missing)}", param_hint=option)
+            return [obj.id for obj in found]
+
+        query = query.filter(sa.or_(
+            model.Package.id.in_(ids(model.Package, datasets, "--dataset")),
+            model.Package.owner_org.in_(ids(model.Group, organizations, "--organization"))))
     package_ids = [row.id for row in query.order_by(model.Package.name)]
     context = {"ignore_auth": True}
     work = []

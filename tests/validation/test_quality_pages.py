@@ -12,8 +12,6 @@ import json
 from typing import Any
 
 import ckan.model as model
-import ckan.plugins.toolkit as tk
-import openpyxl
 import pytest
 from bs4 import BeautifulSoup
 from ckan.tests import factories
@@ -21,36 +19,11 @@ from ckan.tests.helpers import call_action
 from ckan.tests.pytest_ckan.fixtures import FakeFileStorage
 
 from ckanext.walidata.validation import store
+from tests.pages import flashes, login, soup, text
 from tests.sdi_data import COMPLETE_STATISTIK
+from tests.validation.tables import CLEAN, PLANTED, merged_header_workbook
 
 pytestmark = [pytest.mark.usefixtures("with_plugins")]
-
-CLEAN = ("kode_wilayah,nama_wilayah,tahun,laki_laki,perempuan,jumlah\n"
-         "53.01,Kabupaten Kupang,2023,190123,184377,374500\n"
-         "53.71,Kota Kupang,2023,226114,229736,455850\n")
-
-PLANTED = ("kode_wilayah,nama_wilayah,tahun,jumlah_penduduk,persentase_miskin\n"
-           "53.01,Kabupaten Kupang,2023,374500,22.4\n"
-           "53.99,Kabupaten Fiktif,2023,1000,10.1\n"        # no such regency
-           "53.71,Kota Kupang,2023,-455850,8.6\n"            # a negative count
-           "53.02,Kabupaten Timor Tengah Selatan,2023,470000,120\n")  # 120 %
-
-
-def merged_header_workbook() -> bytes:
-    """An XLSX whose two-row merged header is a warning, not an error."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet["A1"] = "Kode Wilayah"
-    sheet.merge_cells("A1:A2")
-    sheet["B1"] = "Jumlah Penduduk"
-    sheet.merge_cells("B1:C1")
-    sheet["B2"], sheet["C2"] = "Laki-laki", "Perempuan"
-    sheet.append(["53.01", 190123, 184377])
-    sheet.append(["53.71", 226114, 229736])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
 
 def as_user(user: str) -> dict[str, Any]:
     return {"user": user, "ignore_auth": False}
@@ -105,28 +78,6 @@ def portal(module_db) -> dict[str, Any]:
     call_action("walidata_submit", context=as_user("opd-dinsos"), id=found["failing"]["id"])
     check(found["failing_csv"]["id"])
     return found
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
-def login(app, name: str | None) -> None:
-    """A browser session signed in as ``name`` (None: anonymous), for ``ckan.site_url``."""
-    client = app.test_client()
-    if name is not None:
-        with client.session_transaction(base_url=tk.config["ckan.site_url"]) as session:
-            session["_user_id"] = model.User.get(name).id
-            session["_fresh"] = False
-    app.client = client
-
-
-def text(node) -> str:
-    return node.get_text(" ", strip=True) if node else ""
-
-
-def flashes(page: BeautifulSoup) -> list[str]:
-    return [text(alert) for alert in page.select(".flash-messages .alert")]
 
 
 def resource_page(app, dataset: dict, resource: dict, lang: str = "") -> BeautifulSoup:

@@ -3,29 +3,18 @@ reads them, ckanext-validation's contract, and the review guard that reads the c
 
 from __future__ import annotations
 
-import io
 import json
 import os
 
 import ckan.plugins.toolkit as tk
-import openpyxl
 import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
 from tests.sdi_data import COMPLETE_STATISTIK, DATA_SERVER
+from tests.validation.tables import CLEAN, PLANTED, merged_header_workbook
 
 pytestmark = [pytest.mark.usefixtures("with_plugins")]
-
-CLEAN = ("kode_wilayah,nama_wilayah,tahun,laki_laki,perempuan,jumlah\n"
-         "53.01,Kabupaten Kupang,2023,190123,184377,374500\n"
-         "53.71,Kota Kupang,2023,226114,229736,455850\n")
-
-PLANTED = ("kode_wilayah,nama_wilayah,tahun,jumlah_penduduk,persentase_miskin\n"
-           "53.01,Kabupaten Kupang,2023,374500,22.4\n"
-           "53.99,Kabupaten Fiktif,2023,1000,10.1\n"        # no such regency
-           "53.71,Kota Kupang,2023,-455850,8.6\n"            # a negative count
-           "53.02,Kabupaten Timor Tengah Selatan,2023,470000,120\n")  # 120 %
 
 NIK = ("nik,nama,alamat,bantuan\n"
        "5371014507850003,Maria Ndun,Jl. El Tari 5,300000\n"
@@ -148,23 +137,6 @@ def test_a_file_that_is_not_a_table_is_an_error_not_a_crash(people, create_with_
     validation = run(resource["id"])
     assert validation["status"] in ("error", "failure")
     assert validation["summary"]["errors"] >= 1
-
-
-def merged_header_workbook() -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet["A1"] = "Kode Wilayah"
-    sheet.merge_cells("A1:A2")
-    sheet["B1"] = "Nama Wilayah"
-    sheet.merge_cells("B1:B2")
-    sheet["C1"] = "Jumlah Penduduk"
-    sheet.merge_cells("C1:E1")
-    sheet["C2"], sheet["D2"], sheet["E2"] = "Laki-laki", "Perempuan", "Jumlah"
-    sheet.append(["53.01", "Kabupaten Kupang", 190123, 184377, 374500])
-    sheet.append(["53.71", "Kota Kupang", 226114, 229736, 455850])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def test_an_xlsx_with_merged_header_cells_is_read_with_joined_names(people,

@@ -21,6 +21,7 @@ from ckan.tests.helpers import _get_test_app, call_action
 
 from ckanext.walidata.views import klinik
 from ckanext.walidata.workflow import store
+from tests.pages import flashes, login, soup, text
 from tests.sdi_data import create_checked
 
 from .test_review_path import DATASET
@@ -122,28 +123,6 @@ def clinic(module_db) -> dict[str, Any]:
         model.repo.commit()
     return {"dokter": dokter, "sekolah": sekolah, "tombol": tombol, "draf": draf,
             "arsip": arsip}
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
-def login(app, name: str | None) -> None:
-    """A browser session signed in as ``name`` (None: anonymous).
-
-    ``app.set_session_user`` writes the session cookie for ``localhost`` while the
-    requests go to ``ckan.site_url``; write it for the site instead.
-    """
-    client = app.test_client()
-    if name is not None:
-        with client.session_transaction(base_url=tk.config["ckan.site_url"]) as session:
-            session["_user_id"] = model.User.get(name).id
-            session["_fresh"] = False
-    app.client = client
-
-
-def text(node) -> str:
-    return node.get_text(" ", strip=True) if node else ""
 
 
 # --- queue -------------------------------------------------------------------------------
@@ -349,9 +328,6 @@ def press(app, dataset: str, verb: str, comment: str = "", token: str | None = N
     token = token or form.select_one('input[name="_csrf_token"]')["value"]
     return app.post(form["action"], data={"_csrf_token": token, "comment": comment})
 
-
-def flashes(page: BeautifulSoup) -> list[str]:
-    return [text(alert) for alert in page.select(".flash-messages .alert")]
 
 
 def test_buttons_move_the_state_and_say_so(app, clinic):

@@ -21,6 +21,7 @@ from .. import helpers
 from ..workflow import dashboard as figures
 from ..workflow import machine, roles, store
 from ..workflow.template_helpers import display_name, state_info, when
+from .common import action_context, current_user, error_messages, flash_errors
 
 klinik = Blueprint("klinik", __name__)
 
@@ -28,14 +29,6 @@ PER_PAGE = 25
 OVERDUE_ON_DASHBOARD = 20
 
 
-def _user() -> model.User | None:
-    name = tk.current_user.name if tk.current_user.is_authenticated else ""
-    return model.User.get(name) if name else None
-
-
-def _context() -> dict[str, Any]:
-    user = _user()
-    return {"user": user.name if user else "", "auth_user_obj": user}
 
 
 def _data_group_label(group: str) -> str:
@@ -52,12 +45,12 @@ def _dataset_url(dataset_type: str, name: str) -> str:
 @klinik.route("/klinik")
 def queue() -> str:
     """The desk's queue: filter by state, OPD, data group and overdue; oldest first."""
-    context = _context()
+    context = action_context()
     try:
         tk.check_access("walidata_review_list", context, {})
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Only the walidata and pembina data see the review queue."))
-    user = _user()
+    user = current_user()
     organizations = figures.organizations()
     org_titles = {org["id"]: org["title"] for org in organizations}
     data_groups = roles.workflow_types()
@@ -135,13 +128,13 @@ def _portal_zone() -> dt.tzinfo:
 @klinik.route("/klinik/dashboard")
 def dashboard() -> str:
     """The clinic in figures: stages, OPDs, time per stage, overdue, quarterly submissions."""
-    if not roles.is_walidata(_user()):
+    if not roles.is_walidata(current_user()):
         return tk.abort(403, tk._("Only the walidata see the clinic dashboard."))
     zone = _portal_zone()
     year, quarter = figures.quarter_of(dt.datetime.now(zone).date())
     start, end = figures.quarter_bounds(year, quarter, zone)
     overdue = tk.get_action("walidata_review_list")(
-        _context(), {"overdue": True, "limit": OVERDUE_ON_DASHBOARD})
+        action_context(), {"overdue": True, "limit": OVERDUE_ON_DASHBOARD})
     orgs = {org["id"]: org for org in figures.organizations()}
     stages = figures.median_days_per_stage()
     counts = figures.state_counts()
@@ -163,15 +156,6 @@ def dashboard() -> str:
     })
 
 
-def _messages(error_dict: dict[str, Any]) -> list[str]:
-    """Every message of a ValidationError's dict, in order."""
-    return [str(message) for messages in error_dict.values()
-            for message in (messages if isinstance(messages, list) else [messages])]
-
-
-def _flash_errors(error_dict: dict[str, Any]) -> None:
-    for message in _messages(error_dict):
-        tk.h.flash_error(message)
 
 
 @klinik.route("/klinik/bulk", methods=["POST"])
@@ -182,18 +166,18 @@ def bulk() -> Any:
         tk.h.flash_error(tk._("Select at least one dataset."))
         return tk.redirect_to(tk.h.url_for("klinik.queue"))
     try:
-        result = tk.get_action("walidata_bulk")(_context(), {
+        result = tk.get_action("walidata_bulk")(action_context(), {
             "action": request.form.get("action", ""), "ids": ids})
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Sign in to take part in the review."))
     except tk.ValidationError as error:
-        _flash_errors(error.error_dict)
+        flash_errors(error.error_dict)
         return tk.redirect_to(tk.h.url_for("klinik.queue"))
     for item in result["results"]:
         if item["ok"]:
             tk.h.flash_success(tk._("{id}: done").format(id=item["id"]))
         else:
-            reasons = "; ".join(_messages(item["errors"]))
+            reasons = "; ".join(error_messages(item["errors"]))
             tk.h.flash_error(tk._("{id}: {reasons}").format(id=item["id"], reasons=reasons))
     return tk.redirect_to(tk.h.url_for("klinik.queue"))
 
@@ -202,11 +186,11 @@ def bulk() -> Any:
 def revise(id: str) -> Any:
     """The OPD starts the next period of a published dataset: edit the new copy."""
     try:
-        copy = tk.get_action("walidata_revise")(_context(), {"id": id})
+        copy = tk.get_action("walidata_revise")(action_context(), {"id": id})
     except (tk.NotAuthorized, tk.ObjectNotFound):
         return tk.abort(403, tk._("Only the dataset's OPD starts a new period."))
     except tk.ValidationError as error:
-        _flash_errors(error.error_dict)
+        flash_errors(error.error_dict)
         dataset = model.Package.get(id)
         return tk.redirect_to(_dataset_url(dataset.type, dataset.name) if dataset
                               else tk.h.url_for("dataset.search"))
@@ -220,7 +204,7 @@ def act(id: str, verb: str) -> Any:
     """A review button: the action decides; its refusal is flashed, not hidden."""
     if verb not in machine.ACTIONS:
         return tk.abort(404, tk._("Unknown review action"))
-    context = _context()
+    context = action_context()
     try:
         tk.check_access("package_show", dict(context), {"id": id})
     except (tk.NotAuthorized, tk.ObjectNotFound):
@@ -234,12 +218,12 @@ def act(id: str, verb: str) -> Any:
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Sign in to take part in the review."))
     except tk.ValidationError as error:
-        _flash_errors(error.error_dict)
+        flash_errors(error.error_dict)
     else:
         tk.h.flash_success(tk._("Done. The dataset is now: {state}.").format(
             state=review["state_label"]))
         try:
-            tk.check_access("package_show", _context(), {"id": dataset.id})
+            tk.check_access("package_show", action_context(), {"id": dataset.id})
         except tk.NotAuthorized:
             # Returned or withdrawn: back with its OPD, out of the reviewer's sight.
             return tk.redirect_to(tk.h.url_for("klinik.queue"))
@@ -255,7 +239,7 @@ def _attachment_name(number: str) -> str:
 def minutes(id: str, number: str) -> Response:
     """A berita acara of the dataset, for whoever may read the dataset."""
     try:
-        tk.check_access("package_show", _context(), {"id": id})
+        tk.check_access("package_show", action_context(), {"id": id})
     except (tk.NotAuthorized, tk.ObjectNotFound):
         # As CKAN's dataset page: an unreadable dataset is not found.
         return tk.abort(404, tk._("Dataset not found"))

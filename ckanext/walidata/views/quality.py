@@ -12,7 +12,6 @@ import json
 from decimal import Decimal
 from typing import Any
 
-import ckan.model as model
 import ckan.plugins.toolkit as tk
 from flask import Blueprint, request
 from frictionless import Field
@@ -23,6 +22,7 @@ from ..quality import columns
 from ..validation import runner
 from ..validation.template_helpers import has_schema, resource_url
 from ..workflow.machine import N_
+from .common import action_context, error_messages, flash_errors
 
 quality = Blueprint("walidata_quality", __name__)
 
@@ -67,32 +67,13 @@ assert set(ROLES) == set(columns.ROLES), "every role of the checks needs a label
 TEXT_PROPERTIES = ("title", "description", "satuan")
 
 
-def _user() -> model.User | None:
-    name = tk.current_user.name if tk.current_user.is_authenticated else ""
-    return model.User.get(name) if name else None
 
-
-def _context() -> dict[str, Any]:
-    user = _user()
-    return {"user": user.name if user else "", "auth_user_obj": user}
-
-
-def _messages(error_dict: dict[str, Any]) -> list[str]:
-    """Every message of a ValidationError's dict (nested ones too), in order."""
-    found: list[str] = []
-    for value in error_dict.values():
-        for message in value if isinstance(value, list) else [value]:
-            if isinstance(message, dict):
-                found += _messages(message)
-            elif message:
-                found.append(str(message))
-    return found
 
 
 def _dataset(id: str) -> dict[str, Any]:
     """The dataset as the user may read it; 404 otherwise (as CKAN's dataset page)."""
     try:
-        return tk.get_action("package_show")(_context(), {"id": id})
+        return tk.get_action("package_show")(action_context(), {"id": id})
     except (tk.NotAuthorized, tk.ObjectNotFound):
         return tk.abort(404, tk._("Dataset not found"))
 
@@ -126,16 +107,8 @@ def _refusal(error: tk.NotAuthorized, fallback: str) -> str:
 def run_resource(id: str, resource_id: str) -> Any:
     """Check one table again, in the background; its page shows the progress."""
     dataset, resource = _dataset_and_resource(id, resource_id)
-    try:
-        tk.get_action("resource_validation_run")(_context(), {"resource_id": resource["id"]})
-    except tk.NotAuthorized as error:
-        return tk.abort(403, _refusal(error, tk._(
-            "Only the dataset's OPD, the walidata and the pembina data run its checks.")))
-    except tk.ValidationError as error:
-        for message in _messages(error.error_dict):
-            tk.h.flash_error(message)
-    else:
-        tk.h.flash_success(tk._("The check is queued; this page shows its progress."))
+    _queue_checks("resource_validation_run", {"resource_id": resource["id"]},
+                  tk._("The check is queued; this page shows its progress."))
     return tk.redirect_to(resource_url(dataset, resource["id"], "walidata-quality"))
 
 
@@ -143,17 +116,22 @@ def run_resource(id: str, resource_id: str) -> Any:
 def run_dataset(id: str) -> Any:
     """The review's one button: check every table of the dataset again."""
     dataset = _dataset(id)
+    _queue_checks("walidata_quality_run", {"id": dataset["id"]},
+                  tk._("The checks of every table are queued."))
+    return tk.redirect_to(dataset_url(dataset, "walidata-checks"))
+
+
+def _queue_checks(action: str, data_dict: dict[str, Any], done: str) -> None:
+    """Run a check action as the user; refusals are a 403, invalid input a flash."""
     try:
-        tk.get_action("walidata_quality_run")(_context(), {"id": dataset["id"]})
+        tk.get_action(action)(action_context(), data_dict)
     except tk.NotAuthorized as error:
-        return tk.abort(403, _refusal(error, tk._(
+        tk.abort(403, _refusal(error, tk._(
             "Only the dataset's OPD, the walidata and the pembina data run its checks.")))
     except tk.ValidationError as error:
-        for message in _messages(error.error_dict):
-            tk.h.flash_error(message)
+        flash_errors(error.error_dict)
     else:
-        tk.h.flash_success(tk._("The checks of every table are queued."))
-    return tk.redirect_to(dataset_url(dataset, "walidata-checks"))
+        tk.h.flash_success(done)
 
 
 @quality.route("/dataset/<id>/pemeriksaan/justifikasi", methods=["POST"])
@@ -161,15 +139,14 @@ def justify(id: str) -> Any:
     """The walidata accepts a warning in writing; the action checks that it is one."""
     dataset = _dataset(id)
     try:
-        tk.get_action("walidata_quality_justify")(_context(), {
+        tk.get_action("walidata_quality_justify")(action_context(), {
             "id": dataset["id"], "resource_id": request.form.get("resource_id", ""),
             "error_type": request.form.get("error_type", ""),
             "justification": request.form.get("justification", "")})
     except tk.NotAuthorized as error:
         return tk.abort(403, _refusal(error, tk._("Only the walidata justifies a warning.")))
     except tk.ValidationError as error:
-        for message in _messages(error.error_dict):
-            tk.h.flash_error(message)
+        flash_errors(error.error_dict)
     else:
         tk.h.flash_success(tk._("The justification is recorded."))
     return tk.redirect_to(dataset_url(dataset, "walidata-checks"))
@@ -183,7 +160,7 @@ def _edit_refusal(dataset: dict[str, Any], resource: dict[str, Any]) -> str | No
     for action, data_dict in (("package_update", {"id": dataset["id"]}),
                               ("resource_update", {"id": resource["id"]})):
         try:
-            tk.check_access(action, _context(), data_dict)
+            tk.check_access(action, action_context(), data_dict)
         except tk.NotAuthorized as error:
             return _refusal(error, tk._("You may not edit this resource."))
     return None
@@ -358,14 +335,14 @@ def data_dictionary(id: str, resource_id: str) -> Any:
                 return tk.redirect_to(resource_url(dataset, resource["id"], "walidata-quality"))
             else:
                 try:
-                    tk.get_action("resource_patch")(_context(), {
+                    tk.get_action("resource_patch")(action_context(), {
                         "id": resource["id"],
                         "schema": json.dumps(edited, ensure_ascii=False)})
                 except tk.NotAuthorized as error:
                     return tk.abort(403, _refusal(error, tk._(
                         "You may not edit this resource.")))
                 except tk.ValidationError as error:
-                    error_summary = _messages(error.error_dict)
+                    error_summary = error_messages(error.error_dict)
                 else:
                     tk.h.flash_success(tk._("The data dictionary is saved; the file is checked "
                                             "again with it."))
@@ -393,7 +370,7 @@ def data_dictionary(id: str, resource_id: str) -> Any:
 
 def _may_run(resource_id: str) -> bool:
     try:
-        tk.check_access("resource_validation_run", _context(), {"resource_id": resource_id})
+        tk.check_access("resource_validation_run", action_context(), {"resource_id": resource_id})
     except (tk.NotAuthorized, tk.ObjectNotFound):
         return False
     return True
