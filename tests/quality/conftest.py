@@ -1,12 +1,15 @@
-"""Helpers for the Satu Data check tests: real CSV files, real frictionless runs."""
+"""Helpers for the Satu Data check tests: real CSV files, real frictionless runs, no mocks."""
 
 from __future__ import annotations
 
+import re
 import textwrap
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from frictionless import Checklist, Resource, Schema, system
 
 from ckanext.walidata.quality import findings
@@ -15,7 +18,7 @@ from ckanext.walidata.quality.columns import code_like_fields, detect
 from ckanext.walidata.quality.context import CheckContext
 from ckanext.walidata.quality.profile import Profile, ProfileBuilder
 
-# A few real Kemendagri codes of Nusa Tenggara Timur (53) and its neighbour NTB (52).
+# Real Kemendagri codes of Nusa Tenggara Timur (53) and of its neighbour NTB (52).
 REGION_CODES = {
     "52": "provinsi", "52.01": "kabupaten_kota",
     "53": "provinsi", "53.01": "kabupaten_kota", "53.02": "kabupaten_kota",
@@ -26,51 +29,86 @@ URUSAN_CODES = {"1": "urusan", "1.01": "bidang_urusan", "1.02": "bidang_urusan"}
 
 @dataclass
 class Run:
+    """A validation run: the report as stored, and the profile of the table."""
+
     report: dict[str, Any]
     profile: Profile
 
     @property
-    def errors(self) -> list[dict[str, Any]]:
-        """The Satu Data findings of the run (frictionless's own errors left out)."""
+    def findings(self) -> list[dict[str, Any]]:
+        """The Satu Data findings (frictionless's own errors left out)."""
         return [error for error in findings.report_errors(self.report)
                 if str(error["type"]).startswith("satudata-")]
 
+    @property
+    def frictionless_errors(self) -> list[dict[str, Any]]:
+        return [error for error in findings.report_errors(self.report)
+                if not str(error["type"]).startswith("satudata-")]
+
     def of_type(self, error_type: str) -> list[dict[str, Any]]:
-        return [error for error in self.errors if error["type"] == error_type]
+        return [error for error in self.findings if error["type"] == error_type]
 
-
-def write_csv(tmp_path: Path, text: str, name: str = "data.csv") -> Path:
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    return path
+    def brief(self) -> list[tuple[Any, ...]]:
+        """(type, row, field, note) of every finding, for exact comparisons."""
+        return [(error["type"], error.get("rowNumber"), error.get("fieldName"), error["note"])
+                for error in self.findings]
 
 
 def run_checks(tmp_path: Path, text: str, *, context: CheckContext | None = None,
                types: dict[str, str] | None = None, fields: dict[str, dict] | None = None,
                name: str = "data.csv") -> Run:
-    """Validate CSV text with every Satu Data check, as the engine will.
+    """Validate CSV text with every Satu Data check, as the engine does.
 
-    The schema is inferred, with code columns kept as text (``53.10`` is not a number);
+    The schema is inferred with code columns kept as text (``53.10`` is not a number);
     ``types`` overrides field types and ``fields`` adds field properties (roles, bounds).
     """
     context = context or CheckContext()
-    path = write_csv(tmp_path, text, name)
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
     with system.use_context(trusted=True):
         descriptor = Schema.describe(str(path)).to_descriptor()
         codes = set(code_like_fields([item["name"] for item in descriptor["fields"]]))
         for item in descriptor["fields"]:
             if item["name"] in codes:
                 item["type"] = "string"
-            item.update({"type": (types or {}).get(item["name"], item["type"])})
+            item["type"] = (types or {}).get(item["name"], item["type"])
             item.update((fields or {}).get(item["name"], {}))
         schema = Schema.from_descriptor(descriptor)
         columns = detect(schema, context.unit)
         builder = ProfileBuilder(columns, context.max_profile_keys)
         checklist = Checklist(checks=satudata_checks(columns, context, builder))
         report = Resource(str(path), schema=schema).validate(checklist=checklist)
+    assert report.tasks[0].stats["rows"], report.to_descriptor()
     return Run(report=report.to_descriptor(), profile=builder.profile)
+
+
+@pytest.fixture
+def validate(tmp_path: Path) -> Callable[..., Run]:
+    """``validate(csv_text, context=..., types=..., fields=...)`` → Run."""
+    counter = iter(range(1_000_000))
+
+    def run(text: str, **options: Any) -> Run:
+        return run_checks(tmp_path, text, name=f"data-{next(counter)}.csv", **options)
+
+    return run
+
+
+def stored(profile: Profile) -> Profile:
+    """A profile as the next run reads it back from the database (floats, JSON types)."""
+    return Profile.from_dict(profile.to_dict())
 
 
 def messages(error: dict[str, Any]) -> tuple[str, str]:
     """The finding's English and Indonesian messages, as the report page renders them."""
     return findings.message(error, "en"), findings.message(error, "id")
+
+
+def assert_templates_render(classes: Iterable[type]) -> None:
+    """Every class is registered and both its templates use only stored descriptor keys."""
+    known = {"cell", "rowNumber", "fieldName", "fieldNumber", "note"}
+    for cls in classes:
+        assert findings.REGISTRY[cls.type] is cls
+        assert cls.type.startswith("satudata-")
+        assert cls.title_id and cls.title and cls.description
+        for template in (cls.template, cls.template_id):
+            assert set(re.findall(r"{(\w+)}", template)) <= known, (cls.type, template)

@@ -14,7 +14,7 @@ import decimal
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from operator import add, itemgetter
+from operator import itemgetter
 from typing import Any
 
 import attrs
@@ -24,7 +24,9 @@ from .columns import Columns
 
 FINGERPRINT_MASK = 2**64 - 1
 NO_VALUE = -(2**61)  # stands for a blank in a row's hash
+NUMBER_TYPES = frozenset({int, float, decimal.Decimal})
 KEY_SEPARATOR = "\x1f"
+SUM_BATCH = 512  # rows whose values are kept to be summed at once
 
 
 def number(value: Any) -> float | None:
@@ -48,13 +50,43 @@ def row_values(row: Mapping[str, Any], measures: tuple[str, ...]) -> tuple[float
     return tuple(number(row.get(name)) for name in measures)
 
 
-def _stable_hash(key: str, values: tuple[Any, ...]) -> int:
-    """A hash that every process computes alike: ``hash`` of text is salted per process, of
-    numbers it is not, and equal numbers hash alike (5, 5.0, Decimal("5")). A blank is
-    NO_VALUE: the hash of None is not stable before Python 3.12."""
-    if None in values:
-        values = tuple(NO_VALUE if value is None else value for value in values)
-    return hash((zlib.crc32(key.encode()), values))
+def key_text(key: Any) -> str:
+    """The stored form of a key: the builder keys rows by their key cells as read (a tuple,
+    or the one cell), which is what ``row_key`` would give."""
+    cells = key if isinstance(key, tuple) else (key,)
+    try:  # up to max_keys of them when a profile is stored: C-level calls where it can
+        return KEY_SEPARATOR.join(map(str.strip, cells))
+    except TypeError:  # a blank or a non-text cell
+        return KEY_SEPARATOR.join("" if cell is None else str(cell).strip() for cell in cells)
+
+
+def floats(values: tuple[Any, ...]) -> list[float | None]:
+    """Values as a stored profile holds them: floats, None for blanks and non-numbers."""
+    try:
+        return list(map(float, values))
+    except (TypeError, ValueError):  # a blank, or text
+        return list(map(number, values))
+
+
+def _number_or_blank(value: Any) -> Any:
+    """A value as it is hashed: a number (as read), or NO_VALUE."""
+    if type(value) in NUMBER_TYPES:
+        return value
+    number_ = number(value)
+    return NO_VALUE if number_ is None else number_
+
+
+def _stable_hash(key: Any, values: tuple[Any, ...]) -> int:
+    """A hash of a row key and its values that every process computes alike: ``hash`` of
+    text is salted per process, of numbers it is not (and equal numbers hash alike: 5, 5.0,
+    Decimal("5")). Blanks and text are hashed as numbers or NO_VALUE."""
+    try:
+        text = key if isinstance(key, str) else KEY_SEPARATOR.join(key)
+    except TypeError:  # a blank or a non-text key cell
+        text = key_text(key)
+    if not NUMBER_TYPES.issuperset(map(type, values)):
+        values = tuple(map(_number_or_blank, values))
+    return hash((zlib.crc32(text.encode()), values))
 
 
 @dataclass
@@ -65,15 +97,16 @@ class Profile:
     measures: tuple[str, ...] = ()
     rows: int = 0
     sums: dict[str, float] = field(default_factory=dict)
-    # Numbers as read (int, float, Decimal; floats once stored), None when blank.
-    values: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    # Each key's first values. Built: keyed by the key cells as read (see ProfileBuilder),
+    # values as read; stored (to_dict/from_dict): keyed by ``key_text``, floats or None.
+    values: dict[Any, tuple[Any, ...]] = field(default_factory=dict)
     truncated: bool = False
     fingerprint: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"keys": list(self.keys), "measures": list(self.measures), "rows": self.rows,
                 "sums": self.sums,
-                "values": {k: [number(x) for x in v] for k, v in self.values.items()},
+                "values": {key_text(k): floats(v) for k, v in self.values.items()},
                 "truncated": self.truncated, "fingerprint": str(self.fingerprint)}
 
     @classmethod
@@ -92,13 +125,11 @@ class Profile:
 class ProfileBuilder:
     """Accumulates a Profile row by row in bounded memory.
 
-    ``add`` runs on every row of the file, so the usual row (text keys, numbers, no blanks)
-    takes a path of C-level calls and nothing else: values stay as frictionless read them
-    (int, Decimal, float) and become floats when the profile is stored; the fingerprint is
-    computed when the profile is read. Other checks may read the running state: ``sums``
-    (per measure, as read; a new list for every row, never changed in place, so
-    ``sums_before``, the sums before the last row, stays valid), ``blanks`` (per measure,
-    likewise) and ``rows``.
+    ``add`` runs on every row of the file, and every bytecode there costs (frictionless's
+    own work on the row leaves the caches cold), so it does as little as it can: rows are
+    keyed by their key cells as frictionless read them (``key_text`` is applied when the
+    profile is stored), values are kept as read (int, Decimal, float, None), the sums are
+    added up per batch of rows and the fingerprint is computed when the profile is read.
     """
 
     def __init__(self, columns: Columns, max_keys: int = 50_000):
@@ -106,28 +137,81 @@ class ProfileBuilder:
         self.max_keys = max_keys
         self._profile = Profile(keys=columns.keys, measures=columns.measures,
                                 sums={name: 0.0 for name in columns.measures})
-        self._key_cells = _getter(columns.keys)
+        self._key_cells = _getter(columns.keys, single=True)
         self._value_cells = _getter(columns.measures)
-        self.sums: list[Any] = [0] * len(columns.measures)
-        self.sums_before: list[Any] = self.sums
-        self.blanks: list[int] = [0] * len(columns.measures)
-        self.rows = 0
+        self._stored = self._profile.values
+        self._pending: list[tuple[Any, ...]] = []  # values of the rows not yet summed
+        self._sums: list[Any] = [0] * len(columns.measures)
+        self._blanks: list[int] = [0] * len(columns.measures)
+        self._summed_rows = 0
         self._fingerprinted: tuple[int, int] = (-1, 0)  # (rows, fingerprint) last computed
-        # The key and values (numbers as read, None when blank) of the row taken last, for
-        # the checks that compare it.
-        self.last: tuple[str, tuple[Any, ...]] = ("", ())
+        # The key and values of the row taken last, for the checks that compare it, and
+        # whether an earlier row had its key (a long table: the same region every year).
+        self.last: tuple[Any, tuple[Any, ...]] = ((), ())
+        self.repeated = False
+
+    @property
+    def rows(self) -> int:
+        return self._summed_rows + len(self._pending)
 
     @property
     def profile(self) -> Profile:
         """The profile of the rows taken so far."""
         profile = self._profile
+        sums, _blanks = self.running()
         profile.rows = self.rows
         profile.sums = {name: float(total)
-                        for name, total in zip(profile.measures, self.sums, strict=True)}
+                        for name, total in zip(profile.measures, sums, strict=True)}
         if self._fingerprinted[0] != self.rows:
             self._fingerprinted = (self.rows, self._fingerprint())
         profile.fingerprint = self._fingerprinted[1]
         return profile
+
+    def running(self, but_last: bool = False) -> tuple[list[Any], list[int]]:
+        """Sums (numbers as read) and blank counts per measure of the rows taken so far, or
+        of all but the last one. The lists are not changed afterwards."""
+        self._sum(len(self._pending) - 1 if but_last and self._pending else None)
+        return list(self._sums), list(self._blanks)
+
+    def add(self, row: Mapping[str, Any]) -> tuple[Any, tuple[Any, ...]]:
+        """Take one row; returns its key and values for checks that compare them."""
+        key = self._key_cells(row)
+        values = self._value_cells(row)
+        pending = self._pending
+        pending.append(values)
+        if len(pending) > SUM_BATCH:
+            self._sum(SUM_BATCH)  # the last row stays pending (see ``running``)
+        stored = self._stored
+        if key in stored:
+            self.repeated = True
+        else:
+            self.repeated = False
+            if len(stored) < self.max_keys:
+                stored[key] = values
+            else:
+                self._profile.truncated = True
+        self.last = (key, values)
+        return self.last
+
+    def _sum(self, upto: int | None = None) -> None:
+        """Add the pending rows (or the first ``upto`` of them) to the sums, per column."""
+        pending = self._pending[:upto] if upto is not None else self._pending
+        if not pending:
+            return
+        sums, blanks = self._sums, self._blanks
+        for index, column in enumerate(zip(*pending, strict=True)):
+            try:
+                sums[index] += sum(column)
+            except TypeError:  # a blank, text, or floats among decimals
+                numbers = [_as_number(value) for value in column]
+                present = [value for value in numbers if value is not None]
+                blanks[index] += len(numbers) - len(present)
+                try:
+                    sums[index] += sum(present)
+                except TypeError:
+                    sums[index] = float(sums[index]) + sum(map(float, present))
+        self._summed_rows += len(pending)
+        self._pending = self._pending[upto:] if upto is not None else []
 
     def _fingerprint(self) -> int:
         """Order-independent: the values by key, the row count and the sums (which cover the
@@ -137,59 +221,23 @@ class ProfileBuilder:
         total = 0
         for key, values in self._profile.values.items():
             total += _stable_hash(key, values)
-        return _stable_hash(str(self.rows), (total & FINGERPRINT_MASK, *self.sums)) \
+        return _stable_hash(str(self.rows), (total & FINGERPRINT_MASK, *self._sums)) \
             & FINGERPRINT_MASK
 
-    def add(self, row: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
-        """Take one row; returns its key and values for checks that compare them."""
-        try:
-            key = KEY_SEPARATOR.join(map(str.strip, self._key_cells(row)))
-        except (TypeError, KeyError):  # a blank or a non-text key cell
-            key = row_key(row, self._profile.keys)
-        self.sums_before = sums = self.sums
-        try:
-            values = self._value_cells(row)
-            self.sums = list(map(add, sums, values))
-        except (TypeError, KeyError):  # a blank, text, or floats among decimals
-            values = self._add_slowly(row)
-        self.rows += 1
-        stored = self._profile.values
-        if len(stored) < self.max_keys:
-            stored.setdefault(key, values)
-        elif key not in stored:
-            self._profile.truncated = True
-        self.last = (key, values)
-        return self.last
 
-    def _add_slowly(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
-        """The values of a row with a blank or text among them, added to new sums."""
-        values: list[Any] = []
-        sums, blanks = list(self.sums), None
-        for index, name in enumerate(self._profile.measures):
-            value = row.get(name)
-            if value is not None and not isinstance(value, (int, float, decimal.Decimal)):
-                value = number(value)
-            if value is None or isinstance(value, bool):
-                values.append(None)
-                blanks = blanks or list(self.blanks)
-                blanks[index] += 1
-                continue
-            try:
-                sums[index] += value
-            except TypeError:  # a float among decimals
-                sums[index] = float(sums[index]) + float(value)
-            values.append(value)
-        self.sums = sums
-        if blanks is not None:
-            self.blanks = blanks
-        return tuple(values)
+def _as_number(value: Any) -> Any:
+    """A cell as a number to add up (as read when it is one), or None."""
+    if isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
+        return value
+    return number(value)
 
 
-def _getter(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
-    """The cells of ``names`` as a tuple, even for one name or none."""
+def _getter(names: tuple[str, ...], single: bool = False) -> Callable[[Mapping[str, Any]], Any]:
+    """The cells of ``names`` as a tuple, even for one name or none; with ``single``, the
+    one cell itself for one name (a key needs no tuple)."""
     if not names:
         return lambda row: ()
-    if len(names) == 1:
+    if len(names) == 1 and not single:
         get = itemgetter(names[0])
         return lambda row: (get(row),)
     return itemgetter(*names)

@@ -3,7 +3,9 @@
 A peer is a published dataset of another OPD that declares the same indicator, region and
 period. Rows are matched by key in the peer's profile; figures that differ beyond rounding
 (0.1 %) are named with the peer's label and figure, so the two walidata can settle which is
-right. At most ``MAX_LISTED`` differences per peer are listed; the rest are counted.
+right. At most ``MAX_LISTED`` differences per peer are listed; the rest are counted. A key
+that repeats in this file (a long table, one block a year) is compared once: the peer holds
+one period, and it cannot be told here which block is that period, so the first stands.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from ..columns import Columns
 from ..context import CheckContext
 from ..findings import SatuDataCellError, SatuDataTableError, Severity
 from ..profile import ProfileBuilder
-from .cross_period import align
+from .cross_period import align, as_floats
 from .plausibility import format_number
 
 NO_ERRORS: tuple = ()
@@ -82,25 +84,27 @@ class cross_agency(Check):  # noqa: N801 - frictionless names checks in lower ca
         if current.keys:
             for peer in self.context.peers:
                 if current.comparable_with(peer.profile):
-                    aligned = align(current, peer.profile, self.resource.schema, TOLERANCE)
                     # label, aligned figures, [listed, not listed]
-                    peers.append((peer.label, aligned, [0, 0]))
+                    peers.append((peer.label, align(current, peer.profile), [0, 0]))
         self._peers = tuple(peers)
         return NO_ERRORS
 
     def validate_row(self, row: Any) -> Iterable[Any]:
-        if not self._peers:
-            return NO_ERRORS
+        if not self._peers or self.builder.repeated:
+            return NO_ERRORS  # a key this file repeats (a long table) is compared once
         key, values = self.builder.last
-        found = None
+        found = ours_all = None
         for label, aligned, counts in self._peers:
             theirs = aligned.values.get(key)
-            if theirs is None or (aligned.whole and values == theirs):
+            if theirs is None and (theirs := aligned.counterpart(key)) is None:
                 continue
-            for (i, name, tolerance), other in zip(aligned.pairs, theirs, strict=True):
-                ours = values[i]
+            ours_all = ours_all or as_floats(values)
+            if aligned.same and ours_all == theirs:
+                continue
+            for i, j, name in aligned.pairs:
+                ours, other = ours_all[i], theirs[j]
                 if (ours is None or other is None or ours == other
-                        or abs(ours - other) <= tolerance * max(abs(ours), abs(other))):
+                        or abs(ours - other) <= TOLERANCE * max(abs(ours), abs(other))):
                     continue
                 if counts[0] >= MAX_LISTED:
                     counts[1] += 1
@@ -108,7 +112,7 @@ class cross_agency(Check):  # noqa: N801 - frictionless names checks in lower ca
                 counts[0] += 1
                 found = found or []
                 found.append(PeerMismatchWarning.from_row(
-                    row, note=f"{label}: {format_number(float(other))}", field_name=name))
+                    row, note=f"{label}: {format_number(other)}", field_name=name))
         return found or NO_ERRORS
 
     def validate_end(self) -> Iterable[Any]:

@@ -3,14 +3,13 @@
 A figure that moves more than ``max_change_ratio`` from one period to the next is worth a
 second look (a unit changed from ribu jiwa to jiwa, a digit slipped); a table whose figures
 did not move at all was probably copied forward. Rows are matched by their key in the
-previous period's profile; a key repeated in this file (a long table) is compared only the
-first time, since the previous profile keeps only its first occurrence.
+previous period's profile; a key repeated in this file (a long table, one block a year) is
+compared only the first time, since the previous profile keeps only its first occurrence.
 """
 
 from __future__ import annotations
 
-import decimal
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +20,7 @@ from .. import findings
 from ..columns import Columns
 from ..context import CheckContext
 from ..findings import SatuDataCellError, SatuDataTableError, Severity
-from ..profile import Profile, ProfileBuilder
+from ..profile import KEY_SEPARATOR, Profile, ProfileBuilder, key_text, number
 from .plausibility import format_number
 
 NO_ERRORS: tuple = ()
@@ -83,50 +82,72 @@ ERRORS = (PeriodChangeWarning, PeriodChangeMoreWarning, CopiedForwardWarning)
 
 @dataclass(frozen=True)
 class Aligned:
-    """Another profile's figures lined up with this file's rows.
+    """Another profile's figures, found by this file's row keys.
 
-    ``pairs`` are the shared measures as (index in this file's values, name, a relative
-    threshold of the type their cells are read as); ``values`` holds the other profile's
-    figures by key in that order, as the same type: a stored profile holds floats, while
-    frictionless reads a number column as Decimal, and Decimal compares with Decimal
-    fast and exactly. ``whole``: the pairs are all this file's measures, in order, so a
-    row equal to its counterpart is one tuple comparison.
+    A stored profile holds floats by key text; the builder keys this file's rows by their
+    key cells as read and keeps numbers as read (Decimal for a number column). So the other
+    profile's keys are reshaped once (``values``), and a row's numbers become floats when it
+    has a counterpart (``as_floats``). ``pairs``: the shared measures as (index in this file's
+    values, index in the other's, name); ``same``: both have the same measures in the same
+    order, so an unchanged row is one tuple comparison.
     """
 
-    pairs: tuple[tuple[int, str, Any], ...]
-    values: dict[str, tuple[Any, ...]]
-    whole: bool
+    pairs: tuple[tuple[int, int, str], ...]
+    values: dict[Any, tuple[Any, ...]]
+    same: bool
+    shape: Callable[[Any], Any]  # a row key → its stored form
+
+    def counterpart(self, key: Any) -> tuple[Any, ...] | None:
+        """The other profile's figures for a row key; a key with stray spaces, blanks or
+        non-text cells is looked up again in its stored form."""
+        found = self.values.get(key)
+        if found is None:
+            try:  # the usual miss (a new region): text cells without stray spaces
+                stripped = key.strip() if isinstance(key, str) else tuple(map(str.strip, key))
+                if stripped == key:
+                    return None
+            except TypeError:
+                pass
+            found = self.values.get(self.shape(key))
+        return found
 
 
-def _as_decimal(value: Any) -> Any:
-    if value is None or isinstance(value, decimal.Decimal):
-        return value
-    return decimal.Decimal(repr(value) if isinstance(value, float) else value)
+_STORED_TYPES = frozenset({float, int, type(None)})
 
 
-def align(current: Profile, other: Profile, schema: Any, threshold: float) -> Aligned:
-    """Line ``other`` up with ``current`` (see Aligned); ``schema`` gives the column types."""
-    fields = {item.name: item for item in schema.fields} if schema else {}
-    index = {name: i for i, name in enumerate(other.measures)}
-    pairs, sources, converters = [], [], []
-    for i, name in enumerate(current.measures):
-        if name not in index:
-            continue
-        item = fields.get(name)
-        is_decimal = (item is not None and item.type == "number"
-                      and not getattr(item, "float_number", False))
-        pairs.append((i, name, decimal.Decimal(repr(threshold)) if is_decimal else threshold))
-        sources.append(index[name])
-        converters.append(_as_decimal if is_decimal else None)
-    width = len(other.measures)
+def as_floats(values: tuple[Any, ...]) -> tuple[float | None, ...]:
+    """A row's numbers as floats, as a stored profile holds them; text is read as a number."""
+    try:
+        return tuple(map(float, values))
+    except (TypeError, ValueError):  # a blank, or text
+        return tuple(map(number, values))
+
+
+def key_shape(keys: tuple[str, ...]) -> Callable[[Any], Any]:
+    """A key (stored text, or cells as read) → its stored form in the builder's shape: the
+    one cell, or a tuple of cells, each stripped, blanks as ""."""
+    if len(keys) == 1:
+        return key_text
+    return lambda key: tuple(key_text(key).split(KEY_SEPARATOR))
+
+
+def align(current: Profile, other: Profile) -> Aligned:
+    """Line ``other`` up with ``current``'s rows (see Aligned)."""
+    index = {name: j for j, name in enumerate(other.measures)}
+    pairs = tuple((i, index[name], name) for i, name in enumerate(current.measures)
+                  if name in index)
+    shape = key_shape(current.keys)
+    single = len(current.keys) == 1
     values = {}
-    for key, row in other.values.items():
-        if len(row) != width:
-            continue
-        values[key] = tuple(row[j] if convert is None else convert(row[j])
-                            for j, convert in zip(sources, converters, strict=True))
-    whole = [i for i, _name, _threshold in pairs] == list(range(len(current.measures)))
-    return Aligned(tuple(pairs), values, whole)
+    for key, row in other.values.items():  # up to max_keys: kept to C-level calls
+        if not isinstance(key, str):  # a profile not stored: key cells as read
+            key = shape(key)
+        elif not single:  # a stored profile: its keys are key text already
+            key = tuple(key.split(KEY_SEPARATOR))
+        if not _STORED_TYPES.issuperset(map(type, row)):  # not stored: numbers as read
+            row = as_floats(row)
+        values.setdefault(key, row)
+    return Aligned(pairs, values, tuple(current.measures) == tuple(other.measures), shape)
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -147,35 +168,32 @@ class cross_period(Check):  # noqa: N801 - frictionless names checks in lower ca
         current = self.builder.profile
         self._active = previous is not None and current.comparable_with(previous)
         # Without key columns every row has the same key: only the fingerprint compares.
-        self._aligned = (align(current, previous, self.resource.schema,
-                               self.context.max_change_ratio)
-                         if self._active and current.keys else None)
-        self._seen = current.values  # this file's first values by key (the builder's dict)
+        self._aligned = align(current, previous) if self._active and current.keys else None
         self._label = self.context.previous_label
+        self._ratio = self.context.max_change_ratio
         # [listed, not listed, compared rows, identical rows]: mutated, never reassigned.
         self._counts = [0, 0, 0, 0]
         return NO_ERRORS
 
     def validate_row(self, row: Any) -> Iterable[Any]:
         aligned = self._aligned
-        if aligned is None:
-            return NO_ERRORS
+        if aligned is None or self.builder.repeated:
+            return NO_ERRORS  # a key this file repeats (a long table) is compared once
         key, values = self.builder.last
         old = aligned.values.get(key)
-        if old is None:
+        if old is None and (old := aligned.counterpart(key)) is None:
             return NO_ERRORS
-        stored = self._seen.get(key)
-        if stored is not None and stored is not values:
-            return NO_ERRORS  # a key this file repeats: the previous profile kept one
+        values = as_floats(values)
         counts = self._counts
-        if aligned.whole and values == old:
+        if aligned.same and values == old:
             counts[2] += 1
             counts[3] += 1
             return NO_ERRORS
         found = None
+        ratio = self._ratio
         compared = differs = False
-        for (i, name, ratio), before in zip(aligned.pairs, old, strict=True):
-            new = values[i]
+        for i, j, name in aligned.pairs:
+            new, before = values[i], old[j]
             if new is None or before is None:
                 differs = differs or new is not before
                 continue
@@ -190,7 +208,7 @@ class cross_period(Check):  # noqa: N801 - frictionless names checks in lower ca
                 counts[0] += 1
                 found = found or []
                 found.append(PeriodChangeWarning.from_row(
-                    row, note=self._change_note(float(before), float(new)), field_name=name))
+                    row, note=self._change_note(before, new), field_name=name))
         if compared:
             counts[2] += 1
             counts[3] += not differs

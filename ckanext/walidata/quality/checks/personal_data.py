@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import decimal
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -213,6 +213,35 @@ def mask_text(text: str) -> str:
 
 MASKS = {NIK: mask_number, PHONE: mask_number, EMAIL: mask_email, "name": mask_text,
          "address": mask_text}
+
+
+def mask_report(report: dict[str, Any], personal: Mapping[str, str]) -> None:
+    """Mask the personal columns in every error of a report descriptor, in place.
+
+    Frictionless's own errors and the other checks' findings quote the whole row (``cells``)
+    and a cell; once this check has judged a column personal (``personal_columns``), they
+    must not keep it in the clear either.
+    """
+    if not personal:
+        return
+    for task in report.get("tasks") or ():
+        masks = [(number, MASKS[personal[name]])
+                 for number, name in enumerate(task.get("labels") or (), start=1)
+                 if name in personal]
+        for error in task.get("errors") or ():
+            cells = error.get("cells")
+            if isinstance(cells, list):
+                error["cells"] = cells = list(cells)
+                for number, mask in masks:
+                    if number <= len(cells) and cells[number - 1]:
+                        cells[number - 1] = mask(cells[number - 1])
+            name = error.get("fieldName")
+            if name in personal and error.get("cell"):
+                masked = MASKS[personal[name]](error["cell"])
+                if masked != error["cell"]:
+                    error["message"] = str(error.get("message", "")).replace(
+                        error["cell"], masked)
+                    error["cell"] = masked
 
 
 # --- classification ----------------------------------------------------------------------

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import decimal
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -131,7 +131,7 @@ def _differs(total: float, other: float, raw: Sequence[Any], exact: bool, terms:
     """Whether two sums differ beyond what the rounding of ``terms`` published figures allows."""
     if exact:
         return total != other
-    unit = 10.0 ** -max(_decimals(value) for value in raw)
+    unit = 10.0 ** -min(_decimals(value) for value in raw)  # the coarsest rounding
     allowed = max(RELATIVE_TOLERANCE * max(abs(total), abs(other)), (terms + 1) * 0.5 * unit)
     return abs(total - other) > allowed + 1e-9
 
@@ -152,9 +152,13 @@ class _Group:
     sums: list[Any]  # per measure, over the segments of the file in this period
     blanks: list[int]
     rows: int = 0
-    lcp: str | None = None  # longest common prefix (whole segments) of the region codes
-    lcp_dot: str = "\uffff"  # ``lcp + "."``; codes starting with it need no more work
+    # The parent-region total row: its code is the longest common prefix (whole segments)
+    # of all codes, appears once, and is the common prefix of the other codes too (their
+    # direct parent: "53" among 53.01, 53.02, not among 53.71 and 53.71.01).
+    lcp: str | None = None  # of all codes
     lcp_rows: int = 0  # rows whose code is exactly ``lcp``
+    others: str | None = None  # common prefix of the codes other than ``lcp``
+    others_dot: str = "\uffff"  # ``others + "."``; codes under it need no more work
     region_candidate: _Candidate | None = None
     word_rows: int = 0  # rows with a key cell reading Jumlah/Total
     word_candidate: _Candidate | None = None
@@ -184,9 +188,12 @@ def _bound(field: Any, value: int | str) -> Any:
     return float(value) if isinstance(value, str) else value
 
 
-def _one(name: str) -> Any:
-    get = itemgetter(name)
-    return lambda row: (get(row),)
+def _cells_of(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """A row's cells of ``names`` as a tuple, even for one name."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda row: (row[name],)
+    return itemgetter(*names)
 
 
 class _Suspect(Exception):  # noqa: N818 - not an error: a row the screen leaves to _examine
@@ -263,55 +270,63 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
         self._totals = tuple((total, tuple(parts), exact((total, *parts)))
                              for total, parts in columns.totals.items()
                              if total in fields and parts and all(p in fields for p in parts))
-        # For the screen: the parts' cells as a tuple (even for one part) to sum.
-        self._sums_of_parts = tuple((total, itemgetter(*parts) if len(parts) > 1
-                                     else _one(parts[0]))
-                                    for total, parts, _exact in self._totals)
+        # For the screen: totals of two parts, and of one or more than two.
+        self._sums_of_two = tuple((total, *parts) for total, parts, _exact in self._totals
+                                  if len(parts) == 2)
+        self._sums_of_parts = tuple((total, _cells_of(parts))
+                                    for total, parts, _exact in self._totals if len(parts) != 2)
+        self._screen = (self._signed, self._percents, self._sums_of_two, self._sums_of_parts,
+                        self._unit_column)
         self._start_total_rows(fields)
         return NO_ERRORS
 
     def _start_total_rows(self, fields: dict[str, Any]) -> None:
         """Total rows: the count columns the builder sums, periods, words, region codes."""
-        measures = self.builder.columns.measures
+        measures, keys = self.builder.columns.measures, self.builder.columns.keys
         self._sum_columns = tuple((measures.index(name), name, fields[name].type == "integer")
                                   for name in self.columns.counts
                                   if name in fields and name in measures)
+        # (period cells getter, the period now read, one key column?, region's place in the
+        # key) or None: no counts, or too many periods to follow.
+        self._tracking: tuple[Any, ...] | None = None
         if not self._sum_columns:
-            self._groups: dict[Any, _Group] | None = None
             return
-        self._groups = {}
-        keys = self._text_keys
-        # A tuple even for one column (set.isdisjoint of a bare string reads its letters).
-        self._text_cells = itemgetter(*keys) if len(keys) > 1 else \
-            itemgetter(keys[0], keys[0]) if keys else None
+        self._groups: dict[Any, _Group] = {}
         region = self.columns.region[:1]
-        self._region = region[0] if region and region[0] in keys else None
+        region_at = (keys.index(region[0]) if region and region[0] in keys
+                     and fields[region[0]].type == "string" else None)
         periods = [name for name in self.columns.period if name in fields]
-        self._period_of = (None if not periods else itemgetter(periods[0]) if len(periods) == 1
-                           else itemgetter(*periods))
+        period_of = (None if not periods else itemgetter(periods[0]) if len(periods) == 1
+                     else itemgetter(*periods))
         # The period now read: [key, its group, builder sums/blanks/rows where it began].
         self._segment: list[Any] = [object(), None, None, None, 0]
-        if self._period_of is None:
-            self._open_segment(None, self.builder.sums, self.builder.blanks, 0)
+        self._tracking = (period_of, self._segment, len(keys) == 1, region_at)
+        if period_of is None:
+            self._open_segment(None, *self.builder.running(), 0)
 
     # Per row ------------------------------------------------------------------------------
 
     def validate_row(self, row: Any) -> Iterable[Any]:
         # A quick screen of the usual row; anything it does not pass is examined in full.
+        signed, percents, sums_of_two, sums_of_parts, unit_column = self._screen
         try:
-            for name, zero in self._signed:
+            for name, zero in signed:
                 value = row[name]
                 if value is not None and value < zero:
                     raise _Suspect
-            for name, low, high in self._percents:
+            for name, low, high in percents:
                 value = row[name]
                 if value is not None and (value < low or value > high):
                     raise _Suspect
-            for total, parts in self._sums_of_parts:
+            for total, first, second in sums_of_two:  # laki_laki + perempuan = jumlah
+                value = row[total]
+                if value is not None and value != row[first] + row[second]:
+                    raise _Suspect
+            for total, parts in sums_of_parts:
                 value = row[total]
                 if value is not None and value != sum(parts(row)):
                     raise _Suspect
-            if self._unit_column is not None and self._percent_row(row):
+            if unit_column is not None and self._percent_row(row):
                 for name, low, high in self._unit_percents:
                     value = row[name]
                     if value is not None and (value < low or value > high):
@@ -320,22 +335,23 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
             found = self._examine(row)
         else:
             found = NO_ERRORS
-        if self._groups is None:
+        if self._tracking is None:
             return found
-        # Total rows (inline: this runs on every row).
-        segment = self._segment
-        if self._period_of is not None and self._period_of(row) != segment[0]:
-            self._change_period(self._period_of(row))
-            if self._groups is None:
+        # Total rows, inline: this runs on every row. The key cells are the builder's.
+        period_of, segment, single, region_at = self._tracking
+        if period_of is not None and period_of(row) != segment[0]:
+            self._change_period(period_of(row))
+            if self._tracking is None:
                 return found
         group = segment[1]
-        if self._text_cells is not None and not TOTAL_FORMS.isdisjoint(self._text_cells(row)):
+        key = self.builder.last[0]
+        if (key in TOTAL_FORMS) if single else not TOTAL_FORMS.isdisjoint(key):
             group.word_rows += 1
             if group.word_rows == 1:
                 group.word_candidate = self._candidate(row)
-        if self._region is not None:
-            code = row[self._region]
-            if code is not None and not code.startswith(group.lcp_dot):
+        if region_at is not None:
+            code = key if single else key[region_at]
+            if code is not None and not code.startswith(group.others_dot):
                 self._track_region(group, code.strip(), row)
         return found
 
@@ -405,14 +421,13 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
 
     def _change_period(self, key: Any) -> None:
         """A new period begins with this row (the builder has taken it already)."""
-        builder = self.builder
-        blanks = [count - (value is None) for count, value
-                  in zip(builder.blanks, builder.last[1], strict=True)]
-        self._close_segment(builder.sums_before, blanks, builder.rows - 1)
+        sums, blanks = self.builder.running(but_last=True)
+        rows = self.builder.rows - 1
+        self._close_segment(sums, blanks, rows)
         if key not in self._groups and len(self._groups) >= MAX_GROUPS:
-            self._groups = None  # a long table of many periods: no total rows to check
+            self._tracking = None  # a long table of many periods: no total rows to check
             return
-        self._open_segment(key, builder.sums_before, blanks, builder.rows - 1)
+        self._open_segment(key, sums, blanks, rows)
 
     def _open_segment(self, key: Any, sums: list[Any], blanks: list[int], rows: int) -> None:
         group = self._groups.get(key)
@@ -430,31 +445,38 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
         group.rows += rows - start_rows
 
     def _track_region(self, group: _Group, code: str, row: Any) -> None:
-        """A code not below the common prefix: the prefix shrinks, or this is its row."""
+        """A code not under the other codes' common prefix: a candidate, or a new branch."""
         if len(code) == 4 and code.isdigit():
             code = f"{code[:2]}.{code[2:]}"  # undotted BPS form
-        if code != group.lcp:
-            if group.lcp is not None and code.startswith(group.lcp_dot):
-                return
-            common = code if group.lcp is None else _common_segments(group.lcp, code)
-            if common != group.lcp:
-                # No common prefix: every code starts with "", nothing left to follow.
-                group.lcp, group.lcp_dot, group.lcp_rows = common, \
-                    common + "." if common else "", 0
-                group.region_candidate = None
-            if code != common:
-                return
-        group.lcp_rows += 1
-        if group.lcp_rows == 1:
+        if group.others is not None and code.startswith(group.others_dot):
+            return
+        if code == group.lcp:
+            group.lcp_rows += 1
+            return
+        common = code if group.lcp is None else _common_segments(group.lcp, code)
+        if common != group.lcp:
+            if group.lcp_rows:  # the old candidate's code is now one of the others
+                self._add_other(group, group.lcp)
+            group.lcp, group.lcp_rows, group.region_candidate = common, 0, None
+        if code == common:
+            group.lcp_rows = 1
             group.region_candidate = self._candidate(row)
+        else:
+            self._add_other(group, code)
+
+    @staticmethod
+    def _add_other(group: _Group, code: str) -> None:
+        others = code if group.others is None else _common_segments(group.others, code)
+        # No common prefix: every code starts with "", nothing left to follow.
+        group.others, group.others_dot = others, others + "." if others else ""
 
     # End ----------------------------------------------------------------------------------
 
     def validate_end(self) -> Iterable[Any]:
-        if not self._groups:
+        if self._tracking is None:
             return NO_ERRORS
         builder = self.builder
-        self._close_segment(builder.sums, builder.blanks, builder.rows)
+        self._close_segment(*builder.running(), builder.rows)
         found: list = []
         field_numbers = {name: number for number, name in
                          enumerate(self.resource.schema.field_names, start=1)}
@@ -484,7 +506,8 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
         """The one total row of a period, or None when there is none or it is ambiguous."""
         if group.rows < 2 or group.word_rows > 1:
             return None
-        region = group.region_candidate if group.lcp and group.lcp_rows == 1 else None
+        region = (group.region_candidate if group.lcp and group.lcp_rows == 1
+                  and group.others == group.lcp else None)
         word = group.word_candidate if group.word_rows == 1 else None
         if region and word and region.row_number != word.row_number:
             return None
