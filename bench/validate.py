@@ -10,29 +10,34 @@ kecamatan and desa codes ``53.xx.xx[.xxxx]``) and validates each file, in the sa
 * ``ours``: ``ckanext.walidata.quality.engine.validate`` with every Satu Data check on and a
   filled ``CheckContext`` (reference lists, a previous period, one peer agency).
 
-Every measurement runs in a fresh process, so its peak RSS (``wait4``) is its own.
-Throughput is rows over the seconds of the validation call (import time excluded; for the
-CLI, the report's own timer). ``--repeat N`` keeps the best throughput and the highest RSS.
+Every measurement runs in a fresh process, so its peak RSS is its own. Throughput is rows
+over the seconds of the validation call (imports and set-up excluded; for the CLI, the
+report's own timer), by the wall clock and by the process's CPU time (steadier on a shared
+machine). ``--repeat N`` keeps the best throughput and the highest RSS. ``--breakdown``
+times the engine with each check alone on the smallest file.
 
     .venv/bin/python bench/validate.py --rows 100000            # quick check
     .venv/bin/python bench/validate.py --json bench/results/validate.json
+    .venv/bin/python bench/validate.py --rows 1000000 --variants --breakdown --repeat 3
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import json
 import os
 import platform
 import random
+import re
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +64,7 @@ SCHEMA: dict[str, Any] = {"fields": [
 SHARP_EVERY = 200  # every n-th region moved sharply since the previous period
 PEER_EVERY = 100  # every n-th region differs from the peer agency's figure
 LIMIT_ERRORS = 1000  # the engine's default, and frictionless's
+HEAD_ROWS = 100  # the first rows of the data: --instructions subtracts a run over them
 
 Region = tuple[str, str, str | None]  # code, name, parent kecamatan (desa only)
 
@@ -163,6 +169,7 @@ def data_files(data_dir: Path, sizes: list[int]) -> dict[str, Path]:
     data_dir.mkdir(parents=True, exist_ok=True)
     paths = {"previous": data_dir / f"wilayah-{GENERATOR}-previous.csv",
              "peer": data_dir / f"wilayah-{GENERATOR}-peer.csv",
+             "head": data_dir / f"wilayah-{GENERATOR}-head.csv",
              "schema": data_dir / f"wilayah-{GENERATOR}-schema.json"}
     paths.update({str(n): data_dir / f"wilayah-{GENERATOR}-{n}.csv" for n in sizes})
     if all(path.exists() for path in paths.values()):
@@ -178,6 +185,8 @@ def data_files(data_dir: Path, sizes: list[int]) -> dict[str, Path]:
             _write(path, previous_rows(regions, base))
         elif name == "peer":
             _write(path, peer_rows(regions, base))
+        elif name == "head":  # the baseline of --instructions
+            _write(path, main_rows(regions, base, HEAD_ROWS))
         else:
             _write(path, main_rows(regions, base, int(name)))
         print(f"generated {path.name}: {path.stat().st_size / 1e6:.0f} MB in "
@@ -188,13 +197,23 @@ def data_files(data_dir: Path, sizes: list[int]) -> dict[str, Path]:
 # -- the measured processes ---------------------------------------------------------------
 
 
-def _rss_mb() -> float:
-    """This process's peak RSS so far (VmHWM: unlike ru_maxrss, it starts afresh at exec)."""
+def _status_mb(field: str) -> float:
+    """``VmHWM`` (peak) or ``VmRSS`` (now) of this process, from /proc/self/status."""
     with open("/proc/self/status", encoding="ascii") as handle:
         for line in handle:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _reset_peak() -> bool:
+    """Restart VmHWM from the current RSS (Linux ``clear_refs`` 5): the validation's own peak."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
+            handle.write("5")
+    except OSError:
+        return False
+    return True
 
 
 def _report_facts(report: dict[str, Any]) -> dict[str, Any]:
@@ -204,19 +223,36 @@ def _report_facts(report: dict[str, Any]) -> dict[str, Any]:
             "error_types": dict(Counter(e["type"] for e in task["errors"]))}
 
 
-def child_plain(path: str) -> dict[str, Any]:
+def _timed(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Time ``run`` (wall and CPU) and take its own RSS peak apart from the set-up's.
+
+    ``setup_peak_mb`` is the high-water mark of imports and set-up; ``rss_start_mb`` the RSS
+    the validation starts from; ``validation_peak_mb`` the highest RSS while it ran.
+    """
+    gc.collect()
+    setup_peak, start = _status_mb("VmHWM"), _status_mb("VmRSS")
+    reset = _reset_peak()
+    started, cpu = time.perf_counter(), time.process_time()
+    facts = run()
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {"seconds": seconds, "cpu_seconds": cpu, "setup_peak_mb": setup_peak,
+            "rss_start_mb": start, "validation_peak_mb": _status_mb("VmHWM"),
+            "peak_reset": reset, **facts}
+
+
+def child_plain(path: str, data_dir: Path) -> dict[str, Any]:
     """Plain frictionless, as the engine calls it but without the Satu Data checklist."""
     import frictionless
     from frictionless import Resource, Schema
 
-    rss_before = _rss_mb()
-    started = time.perf_counter()
-    with frictionless.system.use_context(trusted=True):
-        report = Resource(path, format="csv", schema=Schema.from_descriptor(SCHEMA)).validate(
-            limit_errors=LIMIT_ERRORS)
-    seconds = time.perf_counter() - started
-    return {"seconds": seconds, "rss_before_mb": rss_before, "vmhwm_mb": _rss_mb(),
-            **_report_facts(report.to_descriptor())}
+    def run(source: str) -> dict[str, Any]:
+        with frictionless.system.use_context(trusted=True):
+            report = Resource(source, format="csv", schema=Schema.from_descriptor(SCHEMA))
+            return _report_facts(report.validate(limit_errors=LIMIT_ERRORS).to_descriptor())
+
+    # A small file first, as ours builds its context: frictionless imports lazily.
+    run(str(data_dir / f"wilayah-{GENERATOR}-previous.csv"))
+    return _timed(lambda: run(path))
 
 
 def check_context(data_dir: Path) -> Any:
@@ -240,50 +276,86 @@ def check_context(data_dir: Path) -> Any:
                     profile=profile_of(data_dir / f"wilayah-{GENERATOR}-peer.csv")),))
 
 
-def child_ours(path: str, data_dir: Path) -> dict[str, Any]:
-    """The engine with every Satu Data check on, as the validation worker runs it."""
+def narrow(kinds: Collection[str] | None) -> bool:
+    """Make the engine build only the checks whose ``type`` is in ``kinds``.
+
+    ``None`` means no Satu Data check at all; returns the engine's ``satudata`` argument. The
+    checks themselves run unchanged: only the engine's ``satudata_checks`` is wrapped.
+    """
+    from ckanext.walidata.quality import engine
+
+    original = _ORIGINAL.setdefault("satudata_checks", engine.satudata_checks)
+    if kinds is None:
+        engine.satudata_checks = original
+        return False
+    wanted = frozenset(kinds)
+
+    def narrowed(cols: Any, ctx: Any, builder: Any) -> list:
+        return [check for check in original(cols, ctx, builder) if check.type in wanted]
+
+    engine.satudata_checks = narrowed
+    return True
+
+
+_ORIGINAL: dict[str, Any] = {}
+
+
+def checklists() -> dict[str, list[str] | None]:
+    """The breakdown's checklists: none, the profile alone, the profile + each check, all."""
+    from ckanext.walidata.quality import columns
+    from ckanext.walidata.quality.checks import satudata_checks
+    from ckanext.walidata.quality.context import CheckContext
+    from ckanext.walidata.quality.profile import ProfileBuilder
+
+    cols = columns.detect(SCHEMA)
+    types = [check.type for check in satudata_checks(cols, CheckContext(), ProfileBuilder(cols))]
+    variants: dict[str, list[str] | None] = {"no checks": None, types[0]: types[:1]}
+    variants.update({f"{types[0]} + {kind}": [types[0], kind] for kind in types[1:]})
+    variants["all checks"] = types
+    return variants
+
+
+def child_ours(path: str, data_dir: Path, only: str | None = None) -> dict[str, Any]:
+    """The engine with every Satu Data check on, as the validation worker runs it.
+
+    ``only``: a comma-separated list of check types to keep, or ``none`` (for --breakdown).
+    """
     from ckanext.walidata.quality.engine import validate
 
+    satudata = True
+    if only is not None:
+        satudata = narrow(None if only == "none" else only.split(","))
     context = check_context(data_dir)
-    rss_before = _rss_mb()
-    started = time.perf_counter()
-    outcome = validate(path, fmt="csv", schema=SCHEMA, context=context, progress=None)
-    seconds = time.perf_counter() - started
-    return {"seconds": seconds, "rss_before_mb": rss_before, "vmhwm_mb": _rss_mb(),
-            "status": outcome.status, **_report_facts(outcome.report)}
+
+    def run() -> dict[str, Any]:
+        outcome = validate(path, fmt="csv", schema=SCHEMA, context=context, progress=None,
+                           satudata=satudata)
+        return {"status": outcome.status, **_report_facts(outcome.report)}
+
+    return _timed(run)
 
 
 def child_breakdown(path: str, data_dir: Path, repeat: int) -> dict[str, Any]:
-    """Seconds of the engine with no check, the profile alone, and the profile plus each check.
+    """CPU seconds of the engine with no check, the profile alone, and the profile plus each.
 
     A check's cost is (profile + check) - (profile alone): the cross checks read the
-    profile, so they cannot run without it. The checklist is narrowed by wrapping the
-    engine's ``satudata_checks``; the checks themselves run unchanged.
+    profile, so they cannot run without it. The checklist is narrowed by ``narrow``.
     """
-    from ckanext.walidata.quality import columns, engine
-    from ckanext.walidata.quality.profile import ProfileBuilder
+    from ckanext.walidata.quality import engine
 
     context = check_context(data_dir)
-    original = engine.satudata_checks
-    cols = columns.detect(SCHEMA, unit=context.unit)
-    types = [check.type for check in original(cols, context, ProfileBuilder(cols))]
-    variants: dict[str, frozenset[str] | None] = {"no checks": None, types[0]: frozenset(types[:1])}
-    variants.update({f"{types[0]} + {kind}": frozenset((types[0], kind)) for kind in types[1:]})
-    variants["all checks"] = frozenset(types)
+    variants = checklists()
     seconds: dict[str, list[float]] = {name: [] for name in variants}
     rows = 0
     for _attempt in range(repeat):
         for name, kinds in variants.items():  # interleaved, so that noise hits every variant
-            def narrowed(cols: Any, ctx: Any, builder: Any, kinds: Any = kinds) -> list:
-                return [check for check in original(cols, ctx, builder) if check.type in kinds]
-
-            engine.satudata_checks = narrowed
-            started = time.perf_counter()
+            satudata = narrow(kinds)
+            started = time.process_time()
             outcome = engine.validate(path, fmt="csv", schema=SCHEMA, context=context,
-                                      satudata=kinds is not None)
-            seconds[name].append(time.perf_counter() - started)
+                                      satudata=satudata)
+            seconds[name].append(time.process_time() - started)
             rows = outcome.summary.rows
-    engine.satudata_checks = original
+    narrow(None)
     return {"rows": rows, "seconds": {name: min(values) for name, values in seconds.items()},
             "all_seconds": seconds}
 
@@ -294,7 +366,7 @@ def breakdown_table(data: dict[str, Any]) -> str:
     rows = data["rows"] or 1
     names = list(seconds)
     base, profile = seconds[names[0]], seconds[names[1]]
-    lines = ["| checklist | seconds | rows/s | added µs/row | added share of no-check time |",
+    lines = ["| checklist | CPU s | rows/CPU s | added µs/row | added share of no-check time |",
              "| --- | ---: | ---: | ---: | ---: |"]
     for name in names:
         if name == names[0]:
@@ -342,17 +414,73 @@ def measure(command: list[str], kind: str) -> dict[str, Any]:
     data = json.loads(stdout)
     if kind == "cli":  # a frictionless report: its timer excludes the CLI's start-up
         data = {"seconds": data["tasks"][0]["stats"]["seconds"], **_report_facts(data)}
-    data.update(wall_seconds=wall, rss_peak_mb=usage.ru_maxrss / 1024)
+    data["wall_seconds"] = wall
+    # ru_maxrss misses the set-up's peak once VmHWM was reset: take the larger of the two.
+    data["rss_peak_mb"] = max(usage.ru_maxrss / 1024, data.get("setup_peak_mb", 0.0))
     data["rows_per_second"] = data["rows"] / data["seconds"] if data["seconds"] else 0.0
+    if data.get("cpu_seconds"):  # the CLI's CPU time would include its start-up: not kept
+        data["cpu_rows_per_second"] = data["rows"] / data["cpu_seconds"]
     return data
 
 
-def commands(kind: str, path: Path, paths: dict[str, Path], data_dir: Path) -> list[str]:
+def commands(kind: str, path: Path, paths: dict[str, Path], data_dir: Path,
+             only: list[str] | None = None) -> list[str]:
     if kind == "cli":
         return [str(FRICTIONLESS_CLI), "validate", "--json", "--trusted", "--format", "csv",
                 "--schema", str(paths["schema"]), "--limit-errors", str(LIMIT_ERRORS), str(path)]
-    return [sys.executable, str(Path(__file__).resolve()), "--child", kind, str(path),
-            "--data-dir", str(data_dir)]
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", kind, str(path),
+               "--data-dir", str(data_dir)]
+    if kind == "ours" and only is not None:
+        command += ["--only", ",".join(only) or "none"]
+    return command
+
+
+def count_instructions(command: list[str]) -> tuple[int, int]:
+    """Instructions executed (valgrind cachegrind's ``I refs``) and rows read by one child."""
+    done = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no",
+                           "--cachegrind-out-file=/dev/null", *command],
+                          capture_output=True, text=True, check=False)
+    match = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    if done.returncode != 0 or match is None:
+        raise RuntimeError(f"{' '.join(command)} under valgrind failed:\n{done.stderr[-2000:]}")
+    return int(match.group(1).replace(",", "")), json.loads(done.stdout)["rows"]
+
+
+def instruction_counts(runs: dict[str, tuple[list[str], list[str]]]) -> dict[str, Any]:
+    """Instructions per row of each run, free of the machine's noise.
+
+    Each run is counted twice, on the file and on its first HEAD_ROWS rows: the difference
+    divided by the difference in rows leaves out imports and set-up.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        futures = {(name, which): pool.submit(count_instructions, command)
+                   for name, pair in runs.items() for which, command in zip(
+                       ("file", "base"), pair, strict=True)}
+        counts = {key: future.result() for key, future in futures.items()}
+    result = {}
+    for name in runs:
+        (file_ir, file_rows), (base_ir, base_rows) = counts[name, "file"], counts[name, "base"]
+        result[name] = {"per_row": (file_ir - base_ir) / (file_rows - base_rows),
+                        "file": [file_ir, file_rows], "base": [base_ir, base_rows]}
+    return result
+
+
+def instructions_table(counts: dict[str, Any]) -> str:
+    """Instructions per row; ``plain ÷ run`` is the throughput ratio they predict."""
+    plain = counts["plain"]["per_row"]
+    lines = ["| run | instructions/row | added over its step | plain ÷ run |",
+             "| --- | ---: | ---: | ---: |"]
+    steps = [name for name in counts if name.startswith("ours: ")]
+    for name, data in counts.items():
+        added = ""
+        if name in steps[1:]:
+            step = steps[0] if name in (steps[1], steps[-1]) else steps[1]
+            added = f"{data['per_row'] - counts[step]['per_row']:+,.0f}"
+        lines.append(f"| {name} | {data['per_row']:,.0f} | {added} "
+                     f"| {plain / data['per_row']:.2f}× |")
+    return "\n".join(lines)
 
 
 # -- output -------------------------------------------------------------------------------
@@ -376,14 +504,22 @@ def machine() -> dict[str, Any]:
 def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The fastest run, with the highest peak RSS of all runs (memory is not noise)."""
     fastest = dict(max(runs, key=lambda run: run["rows_per_second"]))
-    fastest["rss_peak_mb"] = max(run["rss_peak_mb"] for run in runs)
+    for name in ("rss_peak_mb", "validation_peak_mb", "rss_start_mb"):
+        if all(name in run for run in runs):
+            fastest[name] = max(run[name] for run in runs)
+    if "validation_peak_mb" in fastest:
+        fastest["validation_growth_mb"] = max(
+            run["validation_peak_mb"] - run["rss_start_mb"] for run in runs)
     fastest["runs_rows_per_second"] = [round(run["rows_per_second"]) for run in runs]
+    if all("cpu_rows_per_second" in run for run in runs):
+        fastest["cpu_rows_per_second"] = max(run["cpu_rows_per_second"] for run in runs)
     return fastest
 
 
 def table(results: list[dict[str, Any]]) -> str:
     lines = ["| rows | file MB | plain rows/s | CLI rows/s | ours rows/s | ours/plain "
-             "| plain peak RSS MB | CLI peak RSS MB | ours peak RSS MB |",
+             "| ours/plain, CPU time | peak RSS MB, plain / CLI / ours "
+             "| RSS added while validating MB, plain / ours |",
              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for result in results:
         plain, cli, ours = (result.get(kind) for kind in ("plain", "cli", "ours"))
@@ -391,14 +527,18 @@ def table(results: list[dict[str, Any]]) -> str:
         def rate(run: dict[str, Any] | None) -> str:
             return f"{run['rows_per_second']:,.0f}" if run else "–"
 
-        def rss(run: dict[str, Any] | None) -> str:
-            return f"{run['rss_peak_mb']:.0f}" if run else "–"
+        def mb(run: dict[str, Any] | None, name: str, digits: int = 0) -> str:
+            return f"{run[name]:.{digits}f}" if run and name in run else "–"
 
-        ratio = (f"{ours['rows_per_second'] / plain['rows_per_second']:.2f}×"
-                 if plain and ours else "–")
+        ratio = cpu_ratio = "–"
+        if plain and ours:
+            ratio = f"{ours['rows_per_second'] / plain['rows_per_second']:.2f}×"
+            cpu_ratio = f"{ours['cpu_rows_per_second'] / plain['cpu_rows_per_second']:.2f}×"
+        peaks = " / ".join(mb(run, "rss_peak_mb") for run in (plain, cli, ours))
+        growth = " / ".join(mb(run, "validation_growth_mb", 1) for run in (plain, ours))
         lines.append(f"| {result['rows']:,} | {result['bytes'] / 1e6:,.0f} | {rate(plain)} "
-                     f"| {rate(cli)} | {rate(ours)} | {ratio} | {rss(plain)} | {rss(cli)} "
-                     f"| {rss(ours)} |")
+                     f"| {rate(cli)} | {rate(ours)} | {ratio} | {cpu_ratio} | {peaks} "
+                     f"| {growth} |")
     return "\n".join(lines)
 
 
@@ -415,8 +555,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, help="write the figures here as JSON")
     parser.add_argument("--breakdown", action="store_true",
                         help="also time each check alone (on the smallest file)")
-    parser.add_argument("--child", choices=["generate", "plain", "ours", "breakdown"],
-                        help=argparse.SUPPRESS)
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions per row under valgrind (smallest file)")
+    parser.add_argument("--child", choices=["generate", "plain", "ours", "breakdown",
+                                            "checklists"], help=argparse.SUPPRESS)
+    parser.add_argument("--only", help=argparse.SUPPRESS)
     parser.add_argument("file", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     data_dir = args.data_dir.resolve()
@@ -425,12 +568,14 @@ def main(argv: list[str] | None = None) -> None:
         if args.child == "generate":
             paths = data_files(data_dir, args.rows)
             print(json.dumps({name: str(path) for name, path in paths.items()}))
+        elif args.child == "checklists":
+            print(json.dumps(checklists()))
         elif args.child == "breakdown":
             print(json.dumps(child_breakdown(args.file, data_dir, args.repeat)))
         elif args.child == "plain":
-            print(json.dumps(child_plain(args.file)))
+            print(json.dumps(child_plain(args.file, data_dir)))
         else:
-            print(json.dumps(child_ours(args.file, data_dir)))
+            print(json.dumps(child_ours(args.file, data_dir, args.only)))
         return
 
     code_before = code_fingerprint()
@@ -456,8 +601,9 @@ def main(argv: list[str] | None = None) -> None:
         result: dict[str, Any] = {"rows": rows, "file": path.name, "bytes": path.stat().st_size}
         result.update({kind: best(kind_runs) for kind, kind_runs in runs.items()})
         if "plain" in result and "ours" in result:
-            result["ratio"] = result["ours"]["rows_per_second"] / result["plain"][
-                "rows_per_second"]
+            plain, ours = result["plain"], result["ours"]
+            result["ratio"] = ours["rows_per_second"] / plain["rows_per_second"]
+            result["cpu_ratio"] = ours["cpu_rows_per_second"] / plain["cpu_rows_per_second"]
         results.append(result)
 
     if results and args.variants:
@@ -473,6 +619,23 @@ def main(argv: list[str] | None = None) -> None:
         breakdown["file"] = smallest.name
         print(f"\nPer check, {breakdown['rows']:,} rows (best of {args.repeat}):\n")
         print(breakdown_table(breakdown))
+    instructions = None
+    if args.instructions:
+        smallest = paths[str(min(args.rows))]
+        runs = {kind: (commands(kind, smallest, paths, data_dir),
+                       commands(kind, paths["head"], paths, data_dir))
+                for kind in ("plain", "ours")}
+        if args.breakdown:
+            listed = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child",
+                                     "checklists"], check=True, stdout=subprocess.PIPE, text=True)
+            for name, kinds in json.loads(listed.stdout).items():
+                only = [] if kinds is None else kinds
+                runs[f"ours: {name}"] = (
+                    commands("ours", smallest, paths, data_dir, only),
+                    commands("ours", paths["head"], paths, data_dir, only))
+        instructions = instruction_counts(runs)
+        print(f"\nInstructions per row (valgrind), {smallest.name}:\n")
+        print(instructions_table(instructions))
     code = code_fingerprint()
     if code != code_before:
         print(f"warning: ckanext/walidata/quality changed during the run ({code_before} → "
@@ -483,7 +646,8 @@ def main(argv: list[str] | None = None) -> None:
         args.json.write_text(json.dumps(
             {"machine": machine(), "code": code,
              "command": [Path(sys.argv[0]).name, *sys.argv[1:]], "repeat": args.repeat,
-             "results": results, "breakdown": breakdown}, indent=1))
+             "results": results, "breakdown": breakdown, "instructions": instructions},
+            indent=1))
 
 
 if __name__ == "__main__":
