@@ -135,6 +135,13 @@ def test_phones_and_emails(validate):
     assert messages(email)[0].startswith(
         'Column "surel" holds e-mail addresses, personal data protected by UU 27/2022 '
         '(n = 3/3; first in row 2: "b***@gmail.com").')
+    assert messages(phone) == (
+        'Column "telepon" holds phone numbers, personal data protected by UU 27/2022 '
+        '(n = 3/3; first in row 2: "0812********90"). Open data must not contain it: drop '
+        'the column or publish aggregates.',
+        'Kolom "telepon" berisi nomor telepon, data pribadi yang dilindungi UU 27/2022 '
+        '(n = 3/3; pertama di baris 2: "0812********90"). Data terbuka tidak boleh '
+        'memuatnya: hapus kolom ini atau terbitkan agregatnya.')
 
 
 def test_phone_numbers_read_as_integers(validate):

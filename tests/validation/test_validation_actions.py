@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.usefixtures("with_plugins")]
 
 NIK = ("nik,nama,alamat,bantuan\n"
        "5371014507850003,Maria Ndun,Jl. El Tari 5,300000\n"
-       "5371011203900001,Yohanes Bria,Jl. Soeharto 12,300000\n"
+       "5371011203900001,Yohanes Bria,Jl. Soeharto 12,-300000\n"  # also a negative count
        "5301025508770002,Agustina Manu,Desa Oelnasi,300000\n")
 
 
@@ -113,6 +113,9 @@ def test_personal_data_is_flagged_and_masked_in_the_report(people, create_with_u
     report_text = json.dumps(validation["report"])
     assert "5371014507850003" not in report_text
     assert "Maria Ndun" not in report_text
+    # The negative count's finding quotes its row, masked too.
+    assert "5371011203900001" not in report_text and "Yohanes Bria" not in report_text
+    assert "satudata-negative-count" in validation["summary"]["types"]
     severities = validation["summary"]["types"]
     assert any("nik" in kind and info["severity"] == "error"
                for kind, info in severities.items())

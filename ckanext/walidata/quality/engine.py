@@ -20,6 +20,7 @@ from frictionless import Check, Checklist, Dialect, Resource, Schema, formats
 
 from . import columns as columns_module
 from .checks import satudata_checks
+from .checks.personal_data import mask_report, personal_data
 from .context import CheckContext
 from .findings import SatuDataTableError, Summary, register, summarize
 from .formats import format_of  # noqa: F401 - re-exported for callers
@@ -140,6 +141,10 @@ def validate(source: str, *, fmt: str, schema: dict[str, Any] | None = None,
         report_object = resource.validate(checklist=Checklist(checks=checks),
                                           limit_errors=limit_errors)
     report = report_object.to_descriptor()
+    # Other findings quote whole rows: the columns judged personal are masked in all of them.
+    for check in checks:
+        if isinstance(check, personal_data):
+            mask_report(report, check.personal_columns)
     rows = sum(int((task.get("stats") or {}).get("rows") or 0) for task in report["tasks"])
     extra = []
     if header_rows:
