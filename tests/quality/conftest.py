@@ -13,6 +13,7 @@ import pytest
 from frictionless import Checklist, Resource, Schema, system
 
 from ckanext.walidata.quality import findings
+from ckanext.walidata.quality.batch import BATCH_ROWS
 from ckanext.walidata.quality.checks import satudata_checks
 from ckanext.walidata.quality.columns import code_like_fields, detect
 from ckanext.walidata.quality.context import CheckContext
@@ -56,7 +57,7 @@ class Run:
 
 def run_checks(tmp_path: Path, text: str, *, context: CheckContext | None = None,
                types: dict[str, str] | None = None, fields: dict[str, dict] | None = None,
-               name: str = "data.csv") -> Run:
+               name: str = "data.csv", batch_rows: int = BATCH_ROWS) -> Run:
     """Validate CSV text with every Satu Data check, as the engine does.
 
     The schema is inferred with code columns kept as text (``53.10`` is not a number);
@@ -76,19 +77,36 @@ def run_checks(tmp_path: Path, text: str, *, context: CheckContext | None = None
         schema = Schema.from_descriptor(descriptor)
         columns = detect(schema, context.unit)
         builder = ProfileBuilder(columns, context.max_profile_keys)
-        checklist = Checklist(checks=satudata_checks(columns, context, builder))
+        checklist = Checklist(checks=satudata_checks(columns, context, builder, batch_rows))
         report = Resource(str(path), schema=schema).validate(checklist=checklist)
     assert report.tasks[0].stats["rows"], report.to_descriptor()
-    return Run(report=report.to_descriptor(), profile=builder.profile)
+    descriptor = report.to_descriptor()
+    findings.sort_errors(descriptor)
+    return Run(report=descriptor, profile=builder.profile)
+
+
+# The rules see rows in batches; these small sizes split every test table into several, so
+# that each test also shows a batch boundary changes nothing (periods, totals, keys).
+SMALL_BATCHES = (1, 2, 3)
 
 
 @pytest.fixture
 def validate(tmp_path: Path) -> Callable[..., Run]:
-    """``validate(csv_text, context=..., types=..., fields=...)`` → Run."""
+    """``validate(csv_text, context=..., types=..., fields=...)`` → Run.
+
+    Every table is also validated in small batches, which must give the same findings and
+    the same profile.
+    """
     counter = iter(range(1_000_000))
 
     def run(text: str, **options: Any) -> Run:
-        return run_checks(tmp_path, text, name=f"data-{next(counter)}.csv", **options)
+        result = run_checks(tmp_path, text, name=f"data-{next(counter)}.csv", **options)
+        for size in SMALL_BATCHES:
+            batched = run_checks(tmp_path, text, name=f"data-{next(counter)}.csv",
+                                 batch_rows=size, **options)
+            assert batched.brief() == result.brief(), f"batches of {size} rows"
+            assert batched.profile.to_dict() == result.profile.to_dict()
+        return result
 
     return run
 

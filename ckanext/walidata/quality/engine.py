@@ -19,10 +19,11 @@ import frictionless
 from frictionless import Check, Checklist, Dialect, Resource, Schema, formats
 
 from . import columns as columns_module
+from .checks import satudata as satudata_rules
 from .checks import satudata_checks
 from .checks.personal_data import mask_report, personal_data
 from .context import CheckContext
-from .findings import SatuDataTableError, Summary, register, summarize
+from .findings import SatuDataTableError, Summary, register, sort_errors, summarize
 from .formats import format_of  # noqa: F401 - re-exported for callers
 from .merged_header import MergedHeaderError, merged_header_rows
 from .profile import ProfileBuilder
@@ -141,10 +142,12 @@ def validate(source: str, *, fmt: str, schema: dict[str, Any] | None = None,
         report_object = resource.validate(checklist=Checklist(checks=checks),
                                           limit_errors=limit_errors)
     report = report_object.to_descriptor()
+    sort_errors(report)
     # Other findings quote whole rows: the columns judged personal are masked in all of them.
     for check in checks:
-        if isinstance(check, personal_data):
-            mask_report(report, check.personal_columns)
+        guard = check.rule(personal_data) if isinstance(check, satudata_rules) else None
+        if isinstance(guard, personal_data):
+            mask_report(report, guard.personal_columns)
     rows = sum(int((task.get("stats") or {}).get("rows") or 0) for task in report["tasks"])
     extra = []
     if header_rows:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import importlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -209,3 +209,22 @@ def summarize(report: Mapping[str, Any], keep_per_type: int = 50) -> Summary:
     summary.groups = sorted(groups.values(),
                             key=lambda g: (g.severity is not Severity.ERROR, -g.count, g.type))
     return summary
+
+
+def sort_errors(report: MutableMapping[str, Any]) -> None:
+    """Put each task's errors of a stored report in row order, in place.
+
+    The Satu Data rules see rows in batches, so their findings of a row come after
+    frictionless's errors of later rows. The sort is stable, and an error without a row
+    (a header or table error) keeps its place after the rows reported before it.
+    """
+    for task in report.get("tasks") or ():
+        last_row = 0
+        keyed = []
+        for position, error in enumerate(task.get("errors") or ()):
+            row = error.get("rowNumber")
+            if isinstance(row, int):
+                last_row = max(last_row, row)
+            keyed.append((row if isinstance(row, int) else last_row, position, error))
+        keyed.sort(key=lambda item: item[:2])
+        task["errors"] = [error for _row, _position, error in keyed]

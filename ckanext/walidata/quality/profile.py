@@ -12,21 +12,18 @@ from __future__ import annotations
 
 import decimal
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-import attrs
-from frictionless import Check
-
+from .batch import Batch
 from .columns import Columns
 
 FINGERPRINT_MASK = 2**64 - 1
 NO_VALUE = -(2**61)  # stands for a blank in a row's hash
 NUMBER_TYPES = frozenset({int, float, decimal.Decimal})
 KEY_SEPARATOR = "\x1f"
-SUM_BATCH = 512  # rows whose values are kept to be summed at once
 
 
 def number(value: Any) -> float | None:
@@ -123,13 +120,13 @@ class Profile:
 
 
 class ProfileBuilder:
-    """Accumulates a Profile row by row in bounded memory.
+    """Accumulates a Profile batch by batch in bounded memory.
 
-    ``add`` runs on every row of the file, and every bytecode there costs (frictionless's
-    own work on the row leaves the caches cold), so it does as little as it can: rows are
-    keyed by their key cells as frictionless read them (``key_text`` is applied when the
-    profile is stored), values are kept as read (int, Decimal, float, None), the sums are
-    added up per batch of rows and the fingerprint is computed when the profile is read.
+    ``take`` runs on every batch of a file of millions of rows, so it stays in C-level calls
+    where it can: rows are keyed by their key cells as frictionless read them (``key_text``
+    is applied when the profile is stored), values are kept as read (int, Decimal, float,
+    None), sums are added up per column and the fingerprint is computed when the profile is
+    read.
     """
 
     def __init__(self, columns: Columns, max_keys: int = 50_000):
@@ -137,81 +134,64 @@ class ProfileBuilder:
         self.max_keys = max_keys
         self._profile = Profile(keys=columns.keys, measures=columns.measures,
                                 sums={name: 0.0 for name in columns.measures})
-        self._key_cells = _getter(columns.keys, single=True)
         self._value_cells = _getter(columns.measures)
         self._stored = self._profile.values
-        self._pending: list[tuple[Any, ...]] = []  # values of the rows not yet summed
         self._sums: list[Any] = [0] * len(columns.measures)
         self._blanks: list[int] = [0] * len(columns.measures)
-        self._summed_rows = 0
+        self.rows = 0
         self._fingerprinted: tuple[int, int] = (-1, 0)  # (rows, fingerprint) last computed
-        # The key and values of the row taken last, for the checks that compare it, and
-        # whether an earlier row had its key (a long table: the same region every year).
-        self.last: tuple[Any, tuple[Any, ...]] = ((), ())
-        self.repeated = False
-
-    @property
-    def rows(self) -> int:
-        return self._summed_rows + len(self._pending)
 
     @property
     def profile(self) -> Profile:
         """The profile of the rows taken so far."""
         profile = self._profile
-        sums, _blanks = self.running()
         profile.rows = self.rows
         profile.sums = {name: float(total)
-                        for name, total in zip(profile.measures, sums, strict=True)}
+                        for name, total in zip(profile.measures, self._sums, strict=True)}
         if self._fingerprinted[0] != self.rows:
             self._fingerprinted = (self.rows, self._fingerprint())
         profile.fingerprint = self._fingerprinted[1]
         return profile
 
-    def running(self, but_last: bool = False) -> tuple[list[Any], list[int]]:
-        """Sums (numbers as read) and blank counts per measure of the rows taken so far, or
-        of all but the last one. The lists are not changed afterwards."""
-        self._sum(len(self._pending) - 1 if but_last and self._pending else None)
-        return list(self._sums), list(self._blanks)
+    def take(self, rows: Sequence[Any], names: tuple[str, ...]) -> Batch:
+        """Take consecutive rows of a table of fields ``names``; returns them as a Batch.
 
-    def add(self, row: Mapping[str, Any]) -> tuple[Any, tuple[Any, ...]]:
-        """Take one row; returns its key and values for checks that compare them."""
-        key = self._key_cells(row)
-        values = self._value_cells(row)
-        pending = self._pending
-        pending.append(values)
-        if len(pending) > SUM_BATCH:
-            self._sum(SUM_BATCH)  # the last row stays pending (see ``running``)
-        stored = self._stored
-        if key in stored:
-            self.repeated = True
+        Keys and sums are read from the batch's columns, which the rules read again.
+        """
+        batch = Batch(rows, names, value_cells=self._value_cells)
+        column = batch.column
+        key_names = self.columns.keys
+        if len(key_names) == 1:
+            keys = column(key_names[0])
+        elif key_names:
+            keys = list(zip(*map(column, key_names), strict=True))
         else:
-            self.repeated = False
-            if len(stored) < self.max_keys:
-                stored[key] = values
-            else:
-                self._profile.truncated = True
-        self.last = (key, values)
-        return self.last
-
-    def _sum(self, upto: int | None = None) -> None:
-        """Add the pending rows (or the first ``upto`` of them) to the sums, per column."""
-        pending = self._pending[:upto] if upto is not None else self._pending
-        if not pending:
-            return
+            keys = [()] * len(rows)
         sums, blanks = self._sums, self._blanks
-        for index, column in enumerate(zip(*pending, strict=True)):
+        for index, name in enumerate(self.columns.measures):
+            total, blank = add_up(column(name))
             try:
-                sums[index] += sum(column)
-            except TypeError:  # a blank, text, or floats among decimals
-                numbers = [_as_number(value) for value in column]
-                present = [value for value in numbers if value is not None]
-                blanks[index] += len(numbers) - len(present)
-                try:
-                    sums[index] += sum(present)
-                except TypeError:
-                    sums[index] = float(sums[index]) + sum(map(float, present))
-        self._summed_rows += len(pending)
-        self._pending = self._pending[upto:] if upto is not None else []
+                sums[index] += total
+            except TypeError:  # floats among decimals
+                sums[index] = float(sums[index]) + float(total)
+            blanks[index] += blank
+        self.rows += len(rows)
+        batch.keys = keys
+        # Keys no earlier batch had: each key's first row in the batch (a later duplicate is
+        # written first, then overwritten), unless known (set.difference looks each up in the
+        # dict: it never walks ``stored``).
+        stored = self._stored
+        if all(map(stored.__contains__, keys)):  # a long table's later blocks
+            return batch
+        first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+        fresh = sorted(map(first.__getitem__, set(first).difference(stored)))
+        room = self.max_keys - len(stored)
+        for index in fresh[:room]:
+            stored[keys[index]] = batch.values(index)
+        if len(fresh) > room:
+            self._profile.truncated = True
+        batch.fresh = fresh
+        return batch
 
     def _fingerprint(self) -> int:
         """Order-independent: the values by key, the row count and the sums (which cover the
@@ -225,6 +205,25 @@ class ProfileBuilder:
             & FINGERPRINT_MASK
 
 
+def add_up(cells: Iterable[Any]) -> tuple[Any, int]:
+    """The sum of a column's numbers (as read: int, Decimal, float) and its blank count.
+
+    Text that reads as a number counts; other text is a blank. The usual column of one
+    numeric type is one C-level ``sum``.
+    """
+    cells = cells if isinstance(cells, (list, tuple)) else list(cells)
+    try:
+        return sum(cells), 0
+    except TypeError:  # a blank, text, or floats among decimals
+        numbers = [_as_number(value) for value in cells]
+        present = [value for value in numbers if value is not None]
+        try:
+            total = sum(present)
+        except TypeError:
+            total = sum(map(float, present))
+        return total, len(numbers) - len(present)
+
+
 def _as_number(value: Any) -> Any:
     """A cell as a number to add up (as read when it is one), or None."""
     if isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
@@ -232,27 +231,11 @@ def _as_number(value: Any) -> Any:
     return number(value)
 
 
-def _getter(names: tuple[str, ...], single: bool = False) -> Callable[[Mapping[str, Any]], Any]:
-    """The cells of ``names`` as a tuple, even for one name or none; with ``single``, the
-    one cell itself for one name (a key needs no tuple)."""
+def _getter(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """The cells of ``names`` as a tuple, even for one name or none."""
     if not names:
         return lambda row: ()
-    if len(names) == 1 and not single:
+    if len(names) == 1:
         get = itemgetter(names[0])
         return lambda row: (get(row),)
     return itemgetter(*names)
-
-
-NO_ERRORS: tuple = ()
-
-
-@attrs.define(kw_only=True, repr=False)
-class profile_rows(Check):  # noqa: N801 - frictionless names checks in lower case
-    """Feeds every row to a ProfileBuilder; comes first so later checks read ``builder.last``."""
-
-    type = "walidata-profile"
-    builder: ProfileBuilder
-
-    def validate_row(self, row: Any) -> Iterable[Any]:
-        self.builder.add(row)
-        return NO_ERRORS

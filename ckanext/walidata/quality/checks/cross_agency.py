@@ -17,6 +17,7 @@ import attrs
 from frictionless import Check
 
 from .. import findings
+from ..batch import Batch
 from ..columns import Columns
 from ..context import CheckContext
 from ..findings import SatuDataCellError, SatuDataTableError, Severity
@@ -69,7 +70,7 @@ ERRORS = (PeerMismatchWarning, PeerMismatchMoreWarning)
 class cross_agency(Check):  # noqa: N801 - frictionless names checks in lower case
     """Compares each row with the comparable peers of ``context.peers``.
 
-    Reads ``builder.last``, so ``profile_rows`` must run before it in the same checklist.
+    Compares the rows whose key is new to the file (``Batch.fresh``).
     """
 
     type = "satudata-cross-agency"
@@ -89,11 +90,18 @@ class cross_agency(Check):  # noqa: N801 - frictionless names checks in lower ca
         self._peers = tuple(peers)
         return NO_ERRORS
 
-    def validate_row(self, row: Any) -> Iterable[Any]:
-        if not self._peers or self.builder.repeated:
-            return NO_ERRORS  # a key this file repeats (a long table) is compared once
-        key, values = self.builder.last
-        found = ours_all = None
+    def validate_batch(self, batch: Batch) -> list[Any]:
+        if not self._peers:
+            return []
+        found: list[Any] = []
+        for index in batch.fresh:  # a key this file repeats (a long table) is compared once
+            found += self._compare(batch.rows[index], batch.keys[index], batch.values(index))
+        return found
+
+    def _compare(self, row: Any, key: Any, values: tuple[Any, ...]) -> list[Any]:
+        """The differences of one row from each peer's figures."""
+        found: list[Any] = []
+        ours_all = None
         for label, aligned, counts in self._peers:
             theirs = aligned.values.get(key)
             if theirs is None and (theirs := aligned.counterpart(key)) is None:
@@ -110,10 +118,9 @@ class cross_agency(Check):  # noqa: N801 - frictionless names checks in lower ca
                     counts[1] += 1
                     continue
                 counts[0] += 1
-                found = found or []
                 found.append(PeerMismatchWarning.from_row(
                     row, note=f"{label}: {format_number(other)}", field_name=name))
-        return found or NO_ERRORS
+        return found
 
     def validate_end(self) -> Iterable[Any]:
         return [PeerMismatchMoreWarning(note=f"{label}: {counts[1]}")

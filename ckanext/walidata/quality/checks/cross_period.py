@@ -17,6 +17,7 @@ import attrs
 from frictionless import Check
 
 from .. import findings
+from ..batch import Batch
 from ..columns import Columns
 from ..context import CheckContext
 from ..findings import SatuDataCellError, SatuDataTableError, Severity
@@ -154,7 +155,7 @@ def align(current: Profile, other: Profile) -> Aligned:
 class cross_period(Check):  # noqa: N801 - frictionless names checks in lower case
     """Compares each row with the previous period of the same dataset (``context.previous``).
 
-    Reads ``builder.last``, so ``profile_rows`` must run before it in the same checklist.
+    Compares the rows whose key is new to the file (``Batch.fresh``).
     """
 
     type = "satudata-cross-period"
@@ -175,21 +176,29 @@ class cross_period(Check):  # noqa: N801 - frictionless names checks in lower ca
         self._counts = [0, 0, 0, 0]
         return NO_ERRORS
 
-    def validate_row(self, row: Any) -> Iterable[Any]:
+    def validate_batch(self, batch: Batch) -> list[Any]:
         aligned = self._aligned
-        if aligned is None or self.builder.repeated:
-            return NO_ERRORS  # a key this file repeats (a long table) is compared once
-        key, values = self.builder.last
-        old = aligned.values.get(key)
-        if old is None and (old := aligned.counterpart(key)) is None:
-            return NO_ERRORS
+        if aligned is None:
+            return []
+        found: list[Any] = []
+        for index in batch.fresh:  # a key this file repeats (a long table) is compared once
+            key = batch.keys[index]
+            old = aligned.values.get(key)
+            if old is None and (old := aligned.counterpart(key)) is None:
+                continue
+            found += self._compare(batch.rows[index], batch.values(index), old)
+        return found
+
+    def _compare(self, row: Any, values: tuple[Any, ...], old: tuple[Any, ...]) -> list[Any]:
+        """The sharp changes of one row from its previous period."""
+        aligned = self._aligned
         values = as_floats(values)
         counts = self._counts
         if aligned.same and values == old:
             counts[2] += 1
             counts[3] += 1
-            return NO_ERRORS
-        found = None
+            return []
+        found: list[Any] = []
         ratio = self._ratio
         compared = differs = False
         for i, j, name in aligned.pairs:
@@ -206,13 +215,12 @@ class cross_period(Check):  # noqa: N801 - frictionless names checks in lower ca
                     counts[1] += 1
                     continue
                 counts[0] += 1
-                found = found or []
                 found.append(PeriodChangeWarning.from_row(
                     row, note=self._change_note(before, new), field_name=name))
         if compared:
             counts[2] += 1
             counts[3] += not differs
-        return found or NO_ERRORS
+        return found
 
     def _change_note(self, before: float, new: float) -> str:
         change = (new - before) / abs(before) * 100

@@ -22,6 +22,7 @@ import attrs
 from frictionless import Check
 
 from .. import findings
+from ..batch import Batch
 from ..columns import Columns, normalise_name
 from ..context import CheckContext
 from ..findings import SatuDataCellError, Severity
@@ -345,9 +346,16 @@ class personal_data(Check):  # noqa: N801 - frictionless names checks in lower c
         """Field name → kind of the columns judged personal, for masking other findings."""
         return dict(self._personal)
 
-    def validate_row(self, row: Any) -> Iterable[Any]:
+    def validate_batch(self, batch: Batch) -> Iterable[Any]:
         if self._done:
             return NO_ERRORS
+        for row in batch.rows[:self._left]:
+            self._sample(row)
+        self._left -= len(batch)
+        return NO_ERRORS if self._left > 0 else self._decide()
+
+    def _sample(self, row: Any) -> None:
+        """Count what one row of the sample shows of each column."""
         provinces = self._provinces
         for column in self._values:
             value = row[column.name]
@@ -369,10 +377,6 @@ class personal_data(Check):  # noqa: N801 - frictionless names checks in lower c
                     column.first["name"] = (row.row_number, _cells(row))
                 if _INSTITUTION_NAME.match(value.strip()):
                     column.institutions += 1
-        self._left -= 1
-        if self._left > 0:
-            return NO_ERRORS
-        return self._decide()
 
     def validate_end(self) -> Iterable[Any]:
         return NO_ERRORS if self._done else self._decide()

@@ -8,14 +8,16 @@ and maximum) are left to frictionless's constraint-error.
 
 Total rows are found in one pass with flat memory: per period (the rows of each year of a
 long table are summed apart) the check keeps the longest common prefix of the region codes
-and at most one candidate row; the column sums are the profile builder's running sums,
-taken at each change of period (so a file sorted by period costs nothing per row for them).
-More than one candidate in a period (a ``Jumlah`` per sex, subtotals per kecamatan) makes
-that period ambiguous: it is skipped rather than guessed at.
+and at most one candidate row, and sums the count columns of each run of rows of the
+period (one C-level ``sum`` per column of a batch in a file sorted by period). More than
+one candidate in a period (a ``Jumlah`` per sex, subtotals per kecamatan) makes that period
+ambiguous: it is skipped rather than guessed at.
 
-``validate_row`` runs on every row of files of a million rows: it reads only the columns
-concerned, compares numbers with bounds of their own type (Decimal with Decimal) and leaves
-anything unusual (text in a count column, a float sum) to slower helpers.
+The rule runs over files of millions of rows, a batch of rows at a time: whole columns are
+screened at once (the lowest count, the lowest and highest percentage, totals against the
+sums of their parts), with bounds of the cells' own type (Decimal with Decimal). Only a
+batch the screen does not pass is gone through row by row, and only a row that fails the
+row screen is examined in full (text in a count column, a float sum, a finding).
 """
 
 from __future__ import annotations
@@ -24,17 +26,19 @@ import decimal
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
+from itertools import chain, repeat
+from operator import add, itemgetter, ne
 from typing import Any
 
 import attrs
 from frictionless import Check
 
 from .. import findings
+from ..batch import Batch
 from ..columns import Columns, is_percent_unit, normalise_name
 from ..context import CheckContext
 from ..findings import SatuDataCellError, Severity
-from ..profile import ProfileBuilder
+from ..profile import ProfileBuilder, add_up
 
 NO_ERRORS: tuple = ()
 RELATIVE_TOLERANCE = 0.005  # published decimals are rounded
@@ -149,7 +153,7 @@ class _Candidate:
 class _Group:
     """The rows of one period, for the total-row rule."""
 
-    sums: list[Any]  # per measure, over the segments of the file in this period
+    sums: list[Any]  # per measure (the count columns), over the rows of this period
     blanks: list[int]
     rows: int = 0
     # The parent-region total row: its code is the longest common prefix (whole segments)
@@ -197,7 +201,7 @@ def _cells_of(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
 
 
 class _Suspect(Exception):  # noqa: N818 - not an error: a row the screen leaves to _examine
-    """Raised by the screen of ``validate_row``."""
+    """Raised by the row screen of ``_check_row``."""
 
 
 def _total_forms() -> frozenset[str]:
@@ -212,22 +216,33 @@ def _total_forms() -> frozenset[str]:
 TOTAL_FORMS = _total_forms()
 
 
-def _plus(left: list[Any], right: list[Any], sign: int = 1) -> list[Any]:
-    """Element-wise ``left + sign * right``, in floats where types do not mix."""
-    result = []
-    for a, b in zip(left, right, strict=True):
-        try:
-            result.append(a + b if sign > 0 else a - b)
-        except TypeError:
-            result.append(float(a) + sign * float(b))
-    return result
+def _runs(periods: list[Any]) -> list[tuple[Any, int, int]]:
+    """(period, start, end) of each run of rows of one period, in order."""
+    first = periods[0]
+    if periods.count(first) == len(periods):  # the usual batch: one period
+        return [(first, 0, len(periods))]
+    runs, start = [], 0
+    for index in range(1, len(periods)):
+        if periods[index] != periods[start]:
+            runs.append((periods[start], start, index))
+            start = index
+    runs.append((periods[start], start, len(periods)))
+    return runs
+
+
+def _candidate(batch: Batch, index: int) -> _Candidate:
+    """Row ``index`` of the batch, kept as a possible total row."""
+    row = batch.rows[index]
+    return _Candidate(row_number=row.row_number,
+                      cells=["" if cell is None else str(cell) for cell in row.cells],
+                      values=batch.values(index))
 
 
 @attrs.define(kw_only=True, repr=False)
 class plausibility(Check):  # noqa: N801 - frictionless names checks in lower case
     """Non-negative counts, percentages in 0–100, totals that add up.
 
-    Reads the builder's running sums, so ``profile_rows`` must run before it.
+    Total rows are compared by the values the profile builder read (``Batch.values``).
     """
 
     type = "satudata-plausibility"
@@ -281,33 +296,61 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
         return NO_ERRORS
 
     def _start_total_rows(self, fields: dict[str, Any]) -> None:
-        """Total rows: the count columns the builder sums, periods, words, region codes."""
+        """Total rows: the count columns the builder reads, periods, words, region codes."""
         measures, keys = self.builder.columns.measures, self.builder.columns.keys
         self._sum_columns = tuple((measures.index(name), name, fields[name].type == "integer")
                                   for name in self.columns.counts
                                   if name in fields and name in measures)
-        # (period cells getter, the period now read, one key column?, region's place in the
-        # key) or None: no counts, or too many periods to follow.
-        self._tracking: tuple[Any, ...] | None = None
-        if not self._sum_columns:
-            return
+        # False: no counts, or too many periods to follow.
+        self._tracking = bool(self._sum_columns)
         self._groups: dict[Any, _Group] = {}
         region = self.columns.region[:1]
-        region_at = (keys.index(region[0]) if region and region[0] in keys
-                     and fields[region[0]].type == "string" else None)
-        periods = [name for name in self.columns.period if name in fields]
-        period_of = (None if not periods else itemgetter(periods[0]) if len(periods) == 1
-                     else itemgetter(*periods))
-        # The period now read: [key, its group, builder sums/blanks/rows where it began].
-        self._segment: list[Any] = [object(), None, None, None, 0]
-        self._tracking = (period_of, self._segment, len(keys) == 1, region_at)
-        if period_of is None:
-            self._open_segment(None, *self.builder.running(), 0)
+        self._region = (region[0] if region and region[0] in keys
+                        and fields[region[0]].type == "string" else None)
+        self._single_key = len(keys) == 1
+        self._periods = tuple(name for name in self.columns.period if name in fields)
 
-    # Per row ------------------------------------------------------------------------------
+    # Per batch ----------------------------------------------------------------------------
 
-    def validate_row(self, row: Any) -> Iterable[Any]:
-        # A quick screen of the usual row; anything it does not pass is examined in full.
+    def validate_batch(self, batch: Batch) -> list[Any]:
+        if self._passes(batch):
+            found: list[Any] = []
+        else:
+            found = [error for row in batch.rows for error in self._check_row(row)]
+        if self._tracking:
+            self._track_totals(batch)
+        return found
+
+    def _passes(self, batch: Batch) -> bool:
+        """Whether no row of the batch can have a finding, by screens of whole columns.
+
+        ``filter(None, ...)`` drops blanks and zeros, which no bound here excludes; a blank
+        in a sum or text in a number column raises TypeError: the batch is then checked row
+        by row.
+        """
+        column = batch.column
+        try:
+            for name, zero in self._signed:
+                if min(filter(None, column(name)), default=zero) < zero:
+                    return False
+            for name, low, high in self._percents:
+                present = list(filter(None, column(name)))
+                if present and (min(present) < low or max(present) > high):
+                    return False
+            for total, first, second in self._sums_of_two:
+                if any(map(ne, column(total), map(add, column(first), column(second)))):
+                    return False
+            for total, parts in self._sums_of_parts:
+                if any(map(ne, column(total), map(sum, zip(*map(column, parts), strict=True)))):
+                    return False
+        except (TypeError, ArithmeticError):  # ArithmeticError: a Decimal NaN
+            return False
+        unit_column = self._unit_column
+        return unit_column is None or not any(
+            map(self._is_percent_unit, set(column(unit_column))))
+
+    def _check_row(self, row: Any) -> Iterable[Any]:
+        """A quick screen of one row; anything it does not pass is examined in full."""
         signed, percents, sums_of_two, sums_of_parts, unit_column = self._screen
         try:
             for name, zero in signed:
@@ -332,36 +375,18 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
                     if value is not None and (value < low or value > high):
                         raise _Suspect
         except (_Suspect, TypeError):  # TypeError: a blank part, text, floats
-            found = self._examine(row)
-        else:
-            found = NO_ERRORS
-        if self._tracking is None:
-            return found
-        # Total rows, inline: this runs on every row. The key cells are the builder's.
-        period_of, segment, single, region_at = self._tracking
-        if period_of is not None and period_of(row) != segment[0]:
-            self._change_period(period_of(row))
-            if self._tracking is None:
-                return found
-        group = segment[1]
-        key = self.builder.last[0]
-        if (key in TOTAL_FORMS) if single else not TOTAL_FORMS.isdisjoint(key):
-            group.word_rows += 1
-            if group.word_rows == 1:
-                group.word_candidate = self._candidate(row)
-        if region_at is not None:
-            code = key if single else key[region_at]
-            if code is not None and not code.startswith(group.others_dot):
-                self._track_region(group, code.strip(), row)
-        return found
+            return self._examine(row)
+        return NO_ERRORS
 
-    def _percent_row(self, row: Any) -> bool:
-        """Whether the row's satuan is persen (its measures are then percentages)."""
-        unit = row[self._unit_column]
+    def _is_percent_unit(self, unit: Any) -> bool:
+        """Whether a satuan is persen (the row's measures are then percentages)."""
         percent = self._unit_cache.get(unit)
         if percent is None:
             percent = self._unit_cache[unit] = is_percent_unit(str(unit or ""))
         return percent
+
+    def _percent_row(self, row: Any) -> bool:
+        return self._is_percent_unit(row[self._unit_column])
 
     def _examine(self, row: Any) -> Iterable[Any]:
         """Every finding of a row the screen did not pass."""
@@ -414,37 +439,62 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
             found = _add(found, TotalMismatchError.from_row(row, note=note, field_name=total))
         return found
 
-    def _candidate(self, row: Any) -> _Candidate:
-        return _Candidate(row_number=row.row_number,
-                          cells=["" if cell is None else str(cell) for cell in row.cells],
-                          values=self.builder.last[1])
+    def _track_totals(self, batch: Batch) -> None:
+        """Add each run of rows of one period to that period's group."""
+        periods = self._periods
+        if not periods:
+            runs = [(None, 0, len(batch))]
+        elif len(periods) == 1:
+            runs = _runs(batch.column(periods[0]))
+        else:
+            runs = _runs(list(zip(*map(batch.column, periods), strict=True)))
+        for period, start, end in runs:
+            group = self._groups.get(period)
+            if group is None:
+                if len(self._groups) >= MAX_GROUPS:
+                    self._tracking = False  # a long table of many periods: no total rows
+                    return
+                width = len(self.builder.columns.measures)
+                group = self._groups[period] = _Group(sums=[0] * width, blanks=[0] * width)
+            self._add_rows(group, batch, start, end)
 
-    def _change_period(self, key: Any) -> None:
-        """A new period begins with this row (the builder has taken it already)."""
-        sums, blanks = self.builder.running(but_last=True)
-        rows = self.builder.rows - 1
-        self._close_segment(sums, blanks, rows)
-        if key not in self._groups and len(self._groups) >= MAX_GROUPS:
-            self._tracking = None  # a long table of many periods: no total rows to check
+    def _add_rows(self, group: _Group, batch: Batch, start: int, end: int) -> None:
+        """Rows ``start:end`` of the batch, all of the group's period."""
+        whole = start == 0 and end == len(batch)
+
+        def cells(column: Sequence[Any]) -> Sequence[Any]:
+            return column if whole else column[start:end]
+
+        for index, name, _exact in self._sum_columns:
+            total, blanks = add_up(cells(batch.column(name)))
+            try:
+                group.sums[index] += total
+            except TypeError:  # floats among decimals
+                group.sums[index] = float(group.sums[index]) + float(total)
+            group.blanks[index] += blanks
+        group.rows += end - start
+        keys = cells(batch.keys)
+        single = self._single_key
+        if not TOTAL_FORMS.isdisjoint(keys if single else chain.from_iterable(keys)):
+            for index in range(start, end):  # a row reading Jumlah or Total
+                key = batch.keys[index]
+                if (key in TOTAL_FORMS) if single else not TOTAL_FORMS.isdisjoint(key):
+                    group.word_rows += 1
+                    if group.word_rows == 1:
+                        group.word_candidate = _candidate(batch, index)
+        if self._region is None:
             return
-        self._open_segment(key, sums, blanks, rows)
+        codes = cells(batch.column(self._region))
+        try:  # the usual run: every code under the other codes' common prefix
+            if all(map(str.startswith, codes, repeat(group.others_dot))):
+                return
+        except TypeError:  # a blank code
+            pass
+        for index, code in enumerate(codes, start=start):
+            if code is not None and not code.startswith(group.others_dot):
+                self._track_region(group, code.strip(), batch, index)
 
-    def _open_segment(self, key: Any, sums: list[Any], blanks: list[int], rows: int) -> None:
-        group = self._groups.get(key)
-        if group is None:
-            width = len(sums)
-            group = self._groups[key] = _Group(sums=[0] * width, blanks=[0] * width)
-        self._segment[:] = [key, group, sums, blanks, rows]
-
-    def _close_segment(self, sums: list[Any], blanks: list[int], rows: int) -> None:
-        _key, group, start_sums, start_blanks, start_rows = self._segment
-        if group is None:
-            return
-        group.sums = _plus(group.sums, _plus(sums, start_sums, -1))
-        group.blanks = _plus(group.blanks, _plus(blanks, start_blanks, -1))
-        group.rows += rows - start_rows
-
-    def _track_region(self, group: _Group, code: str, row: Any) -> None:
+    def _track_region(self, group: _Group, code: str, batch: Batch, index: int) -> None:
         """A code not under the other codes' common prefix: a candidate, or a new branch."""
         if len(code) == 4 and code.isdigit():
             code = f"{code[:2]}.{code[2:]}"  # undotted BPS form
@@ -460,7 +510,7 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
             group.lcp, group.lcp_rows, group.region_candidate = common, 0, None
         if code == common:
             group.lcp_rows = 1
-            group.region_candidate = self._candidate(row)
+            group.region_candidate = _candidate(batch, index)
         else:
             self._add_other(group, code)
 
@@ -473,10 +523,8 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
     # End ----------------------------------------------------------------------------------
 
     def validate_end(self) -> Iterable[Any]:
-        if self._tracking is None:
+        if not self._tracking:
             return NO_ERRORS
-        builder = self.builder
-        self._close_segment(*builder.running(), builder.rows)
         found: list = []
         field_numbers = {name: number for number, name in
                          enumerate(self.resource.schema.field_names, start=1)}

@@ -1,7 +1,8 @@
 """Rule 1: region and urusan codes exist in the reference lists, at the declared level.
 
-A code is judged once per distinct cell value (bounded cache): a regency table repeats a
-few dozen codes over thousands of rows. Codes of a level above the declared one are
+A code is judged once per distinct cell value (bounded caches): a regency table repeats a
+few dozen codes over thousands of rows, so most batches of rows hold only codes judged
+already, which one set difference tells. Codes of a level above the declared one are
 aggregates (the province row ``53`` in a regency table) and pass; so do the region's own
 ancestors outside its coverage (the province figure printed for comparison in a city's
 table). With an empty reference map the list is not loaded and the scheme is skipped
@@ -18,12 +19,14 @@ from frictionless import Check
 
 from ...reference import SCHEMES, normalise_code
 from .. import findings
+from ..batch import Batch
 from ..columns import Columns
 from ..context import CheckContext
 from ..findings import SatuDataCellError, Severity
 
 NO_ERRORS: tuple = ()
-CACHE_SIZE = 20_000  # distinct values judged; beyond it values are judged again
+CACHE_SIZE = 20_000  # distinct wrong or unusual cells judged; beyond it they are judged again
+PASSED_SIZE = 100_000  # distinct cells judged fine (every region code of Indonesia fits)
 # Words of a total row: the plausibility check compares that row, it is not a code.
 TOTAL_WORDS = frozenset({"jumlah", "total", "jumlah total", "total keseluruhan",
                          "jumlah keseluruhan", "grand total"})
@@ -125,35 +128,52 @@ class reference_codes(Check):  # noqa: N801 - frictionless names checks in lower
         coverage = normalise_code(context.region_coverage) if context.region_coverage else ""
         self._coverage = coverage
         self._coverage_dot = coverage + "." if coverage else ""
-        # (field, scheme, code → level, levels passing the fast path, coverage prefix, cache)
-        targets: list[tuple[str, str, Any, frozenset, str, dict]] = []
+        # (field, scheme, code → level, levels passing the fast path, coverage prefix, the
+        # cells judged fine so far)
+        targets: list[tuple[str, str, Any, frozenset, str, set]] = []
         if context.region_codes:
-            targets += [(name, "wilayah", context.region_codes, allowed, self._coverage_dot, {})
+            targets += [(name, "wilayah", context.region_codes, allowed, self._coverage_dot, {None})
                         for name in self.columns.region]
         if context.urusan_codes:
             targets += [(name, "urusan", context.urusan_codes,
-                         frozenset(SCHEMES["urusan"].levels), "", {})
+                         frozenset(SCHEMES["urusan"].levels), "", {None})
                         for name in self.columns.urusan]
         self._targets = tuple(targets)
+        self._verdicts: dict[Any, Verdict] = {}  # the other cells, judged
         return NO_ERRORS
 
-    def validate_row(self, row: Any) -> Iterable[Any]:
-        found = None
-        for name, scheme, codes, allowed, prefix, cache in self._targets:
-            value = row[name]
-            if value is None or (codes.get(value) in allowed and value.startswith(prefix)):
-                continue  # the usual case: a listed code, as written, inside the coverage
-            verdict = cache.get(value, False)
-            if verdict is False:
-                verdict = self._judge(value, scheme)
-                if len(cache) >= CACHE_SIZE:
-                    cache.clear()
-                cache[value] = verdict
-            if verdict is not None:
-                error_class, note = verdict
-                found = found or []
-                found.append(error_class.from_row(row, note=note, field_name=name))
-        return found or NO_ERRORS
+    def validate_batch(self, batch: Batch) -> list[Any]:
+        found: list[Any] = []
+        for name, scheme, codes, allowed, prefix, passed in self._targets:
+            column = batch.column(name)
+            unseen = set(column).difference(passed)
+            if not unseen:
+                continue  # the usual batch: codes already judged fine
+            wrong = {}
+            for value in unseen:
+                if codes.get(value) in allowed and value.startswith(prefix):
+                    verdict = None  # a listed code, as written, inside the coverage
+                else:
+                    verdict = self._verdicts.get(value, False)
+                    if verdict is False:
+                        verdict = self._judge(value, scheme)
+                        if len(self._verdicts) >= CACHE_SIZE:
+                            self._verdicts.clear()
+                        self._verdicts[value] = verdict
+                if verdict is None:
+                    if len(passed) >= PASSED_SIZE:
+                        passed.clear()
+                        passed.add(None)
+                    passed.add(value)
+                else:
+                    wrong[value] = verdict
+            if wrong:
+                for row, value in zip(batch.rows, column, strict=True):
+                    verdict = wrong.get(value)
+                    if verdict is not None:
+                        error_class, note = verdict
+                        found.append(error_class.from_row(row, note=note, field_name=name))
+        return found
 
     def _judge(self, value: Any, scheme: str) -> Verdict:
         text = str(value).strip()

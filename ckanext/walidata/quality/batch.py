@@ -1,0 +1,61 @@
+"""Rows handed to the Satu Data rules a batch at a time.
+
+Frictionless calls every check once per row. At a million rows, a rule that reads a few
+cells and compares them costs as much in Python calls as in work, so the rules see rows in
+batches instead: they read whole columns at once (``column``) and screen them with C-level
+calls (``min``, ``set``, ``map``), going row by row only through a batch the screen does
+not pass. The ``satudata`` check (``checks/__init__.py``) collects the batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+BATCH_ROWS = 100  # rows per batch: larger batches lose more to the memory cache than they save
+
+
+@dataclass
+class Batch:
+    """Consecutive rows of one file, with what the profile builder read from them.
+
+    ``keys`` are each row's key cells (see ProfileBuilder); ``fresh`` the indices of the rows
+    whose key no earlier row had: the first occurrence of each key, which the cross-period
+    and cross-agency checks compare; ``values(index)`` a row's measures.
+    """
+
+    rows: Sequence[Any]
+    names: tuple[str, ...]  # the fields whose cells ``column`` gives
+    value_cells: Callable[[Any], tuple[Any, ...]] = tuple
+    keys: Sequence[Any] = ()
+    fresh: Sequence[int] = ()
+    _columns: dict[str, Sequence[Any]] | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def column(self, name: str) -> Sequence[Any]:
+        """The cells of one field, in row order.
+
+        All the fields are read at the first call, one C-level call per row, and turned
+        into columns at once: cheaper than reading the rows again for each field.
+        """
+        columns = self._columns
+        if columns is None:
+            columns = self._columns = _transpose(self.rows, self.names)
+        return columns[name]
+
+    def values(self, index: int) -> tuple[Any, ...]:
+        """The measures of one row, as the profile keeps them."""
+        return self.value_cells(self.rows[index])
+
+
+def _transpose(rows: Sequence[Any], names: tuple[str, ...]) -> dict[str, Sequence[Any]]:
+    if len(names) == 1:  # itemgetter of one name gives the cell, not a tuple
+        return {names[0]: list(map(itemgetter(names[0]), rows))}
+    if not names or not rows:
+        return {name: () for name in names}
+    cells = zip(*map(itemgetter(*names), rows), strict=True)
+    return dict(zip(names, cells, strict=True))
