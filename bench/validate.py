@@ -277,10 +277,12 @@ def check_context(data_dir: Path) -> Any:
 
 
 def narrow(kinds: Collection[str] | None) -> bool:
-    """Make the engine build only the checks whose ``type`` is in ``kinds``.
+    """Make the engine run only the Satu Data rules whose ``type`` is in ``kinds``.
 
-    ``None`` means no Satu Data check at all; returns the engine's ``satudata`` argument. The
-    checks themselves run unchanged: only the engine's ``satudata_checks`` is wrapped.
+    ``None`` means no Satu Data check at all; returns the engine's ``satudata`` argument. An
+    empty ``kinds`` keeps the ``satudata`` check with no rule: the rows are batched and the
+    profile builder takes them (what every rule builds on). The rules run unchanged: only
+    the engine's ``satudata_checks`` is wrapped.
     """
     from ckanext.walidata.quality import engine
 
@@ -291,7 +293,10 @@ def narrow(kinds: Collection[str] | None) -> bool:
     wanted = frozenset(kinds)
 
     def narrowed(cols: Any, ctx: Any, builder: Any) -> list:
-        return [check for check in original(cols, ctx, builder) if check.type in wanted]
+        checks = original(cols, ctx, builder)
+        for check in checks:
+            check.rules = [rule for rule in check.rules if rule.type in wanted]
+        return checks
 
     engine.satudata_checks = narrowed
     return True
@@ -300,17 +305,25 @@ def narrow(kinds: Collection[str] | None) -> bool:
 _ORIGINAL: dict[str, Any] = {}
 
 
+def only_argument(kinds: list[str] | None) -> str:
+    """``--only`` for a checklist of ``checklists``: the rule types to keep, comma-separated,
+    ``profile`` for none of them, ``none`` for no Satu Data check at all."""
+    return "none" if kinds is None else ",".join(kinds) or "profile"
+PROFILE = "profile (batches, keys, sums)"
+
+
 def checklists() -> dict[str, list[str] | None]:
-    """The breakdown's checklists: none, the profile alone, the profile + each check, all."""
+    """The breakdown's checklists: none, the profile alone, the profile + each rule, all."""
     from ckanext.walidata.quality import columns
     from ckanext.walidata.quality.checks import satudata_checks
     from ckanext.walidata.quality.context import CheckContext
     from ckanext.walidata.quality.profile import ProfileBuilder
 
     cols = columns.detect(SCHEMA)
-    types = [check.type for check in satudata_checks(cols, CheckContext(), ProfileBuilder(cols))]
-    variants: dict[str, list[str] | None] = {"no checks": None, types[0]: types[:1]}
-    variants.update({f"{types[0]} + {kind}": [types[0], kind] for kind in types[1:]})
+    (check,) = satudata_checks(cols, CheckContext(), ProfileBuilder(cols))
+    types = [rule.type for rule in check.rules]
+    variants: dict[str, list[str] | None] = {"no checks": None, PROFILE: []}
+    variants.update({f"profile + {kind}": [kind] for kind in types})
     variants["all checks"] = types
     return variants
 
@@ -318,13 +331,14 @@ def checklists() -> dict[str, list[str] | None]:
 def child_ours(path: str, data_dir: Path, only: str | None = None) -> dict[str, Any]:
     """The engine with every Satu Data check on, as the validation worker runs it.
 
-    ``only``: a comma-separated list of check types to keep, or ``none`` (for --breakdown).
+    ``only`` (for --breakdown): see ``only_argument``.
     """
     from ckanext.walidata.quality.engine import validate
 
     satudata = True
     if only is not None:
-        satudata = narrow(None if only == "none" else only.split(","))
+        satudata = narrow(None if only == "none" else [] if only == "profile"
+                          else only.split(","))
     context = check_context(data_dir)
 
     def run() -> dict[str, Any]:
@@ -424,14 +438,14 @@ def measure(command: list[str], kind: str) -> dict[str, Any]:
 
 
 def commands(kind: str, path: Path, paths: dict[str, Path], data_dir: Path,
-             only: list[str] | None = None) -> list[str]:
+             only: str | None = None) -> list[str]:
     if kind == "cli":
         return [str(FRICTIONLESS_CLI), "validate", "--json", "--trusted", "--format", "csv",
                 "--schema", str(paths["schema"]), "--limit-errors", str(LIMIT_ERRORS), str(path)]
     command = [sys.executable, str(Path(__file__).resolve()), "--child", kind, str(path),
                "--data-dir", str(data_dir)]
     if kind == "ours" and only is not None:
-        command += ["--only", ",".join(only) or "none"]
+        command += ["--only", only]
     return command
 
 
@@ -629,7 +643,7 @@ def main(argv: list[str] | None = None) -> None:
             listed = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child",
                                      "checklists"], check=True, stdout=subprocess.PIPE, text=True)
             for name, kinds in json.loads(listed.stdout).items():
-                only = [] if kinds is None else kinds
+                only = only_argument(kinds)
                 runs[f"ours: {name}"] = (
                     commands("ours", smallest, paths, data_dir, only),
                     commands("ours", paths["head"], paths, data_dir, only))

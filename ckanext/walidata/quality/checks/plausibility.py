@@ -26,7 +26,6 @@ import decimal
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain, repeat
 from operator import add, itemgetter, ne
 from typing import Any
 
@@ -216,7 +215,22 @@ def _total_forms() -> frozenset[str]:
 TOTAL_FORMS = _total_forms()
 
 
-def _runs(periods: list[Any]) -> list[tuple[Any, int, int]]:
+def _lowest(cells: Sequence[Any]) -> Any:
+    """The lowest cell of a column, blanks left out; None when all are blank."""
+    try:
+        return min(cells)
+    except TypeError:  # a blank: None does not compare (text raises again)
+        return min((cell for cell in cells if cell is not None), default=None)
+
+
+def _highest(cells: Sequence[Any]) -> Any:
+    try:
+        return max(cells)
+    except TypeError:
+        return max((cell for cell in cells if cell is not None), default=None)
+
+
+def _runs(periods: Sequence[Any]) -> list[tuple[Any, int, int]]:
     """(period, start, end) of each run of rows of one period, in order."""
     first = periods[0]
     if periods.count(first) == len(periods):  # the usual batch: one period
@@ -307,6 +321,7 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
         region = self.columns.region[:1]
         self._region = (region[0] if region and region[0] in keys
                         and fields[region[0]].type == "string" else None)
+        self._keys = keys
         self._single_key = len(keys) == 1
         self._periods = tuple(name for name in self.columns.period if name in fields)
 
@@ -324,18 +339,19 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
     def _passes(self, batch: Batch) -> bool:
         """Whether no row of the batch can have a finding, by screens of whole columns.
 
-        ``filter(None, ...)`` drops blanks and zeros, which no bound here excludes; a blank
-        in a sum or text in a number column raises TypeError: the batch is then checked row
-        by row.
+        Text in a number column or a blank in a sum raises TypeError: the batch is then
+        checked row by row.
         """
         column = batch.column
         try:
             for name, zero in self._signed:
-                if min(filter(None, column(name)), default=zero) < zero:
+                lowest = _lowest(column(name))
+                if lowest is not None and lowest < zero:
                     return False
             for name, low, high in self._percents:
-                present = list(filter(None, column(name)))
-                if present and (min(present) < low or max(present) > high):
+                cells = column(name)
+                lowest = _lowest(cells)
+                if lowest is not None and (lowest < low or _highest(cells) > high):
                     return False
             for total, first, second in self._sums_of_two:
                 if any(map(ne, column(total), map(add, column(first), column(second)))):
@@ -473,9 +489,8 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
                 group.sums[index] = float(group.sums[index]) + float(total)
             group.blanks[index] += blanks
         group.rows += end - start
-        keys = cells(batch.keys)
-        single = self._single_key
-        if not TOTAL_FORMS.isdisjoint(keys if single else chain.from_iterable(keys)):
+        if not all(TOTAL_FORMS.isdisjoint(cells(batch.column(name))) for name in self._keys):
+            single = self._single_key
             for index in range(start, end):  # a row reading Jumlah or Total
                 key = batch.keys[index]
                 if (key in TOTAL_FORMS) if single else not TOTAL_FORMS.isdisjoint(key):
@@ -485,10 +500,12 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
         if self._region is None:
             return
         codes = cells(batch.column(self._region))
-        try:  # the usual run: every code under the other codes' common prefix
-            if all(map(str.startswith, codes, repeat(group.others_dot))):
+        try:  # the usual run: every code under the other codes' common prefix (those lie
+            # between the lowest and the highest code of the run, in text order)
+            if min(codes).startswith(group.others_dot) and max(codes).startswith(
+                    group.others_dot):
                 return
-        except TypeError:  # a blank code
+        except (TypeError, AttributeError):  # a blank code
             pass
         for index, code in enumerate(codes, start=start):
             if code is not None and not code.startswith(group.others_dot):
