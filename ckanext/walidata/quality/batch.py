@@ -23,7 +23,8 @@ class Batch:
 
     ``keys`` are each row's key cells (see ProfileBuilder); ``fresh`` the indices of the rows
     whose key no earlier row had: the first occurrence of each key, which the cross-period
-    and cross-agency checks compare; ``values(index)`` a row's measures.
+    and cross-agency checks compare; ``sums`` each measure's (see ``profile.add_up``);
+    ``values(index)`` a row's measures.
     """
 
     rows: Sequence[Any]
@@ -31,6 +32,7 @@ class Batch:
     value_cells: Callable[[Any], tuple[Any, ...]] = tuple
     keys: Sequence[Any] = ()
     fresh: Sequence[int] = ()
+    sums: Sequence[tuple[Any, int]] = ()  # per measure: the sum of its numbers, its blanks
     _columns: dict[str, Sequence[Any]] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:

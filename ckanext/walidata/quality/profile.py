@@ -136,6 +136,7 @@ class ProfileBuilder:
                                 sums={name: 0.0 for name in columns.measures})
         self._value_cells = _getter(columns.measures)
         self._stored = self._profile.values
+        self._seen: set[int] = set()  # hashes of the stored keys
         self._sums: list[Any] = [0] * len(columns.measures)
         self._blanks: list[int] = [0] * len(columns.measures)
         self.rows = 0
@@ -168,8 +169,8 @@ class ProfileBuilder:
         else:
             keys = [()] * len(rows)
         sums, blanks = self._sums, self._blanks
-        for index, name in enumerate(self.columns.measures):
-            total, blank = add_up(column(name))
+        batch.sums = [add_up(column(name)) for name in self.columns.measures]
+        for index, (total, blank) in enumerate(batch.sums):
             try:
                 sums[index] += total
             except TypeError:  # floats among decimals
@@ -177,17 +178,22 @@ class ProfileBuilder:
             blanks[index] += blank
         self.rows += len(rows)
         batch.keys = keys
-        # Keys no earlier batch had: each key's first row in the batch (a later duplicate is
-        # written first, then overwritten), unless known (set.difference looks each up in the
-        # dict: it never walks ``stored``).
-        stored = self._stored
-        if all(map(stored.__contains__, keys)):  # a long table's later blocks
+        # Keys no earlier batch had. A long table's later blocks repeat known keys: their
+        # hashes tell it without reading the stored keys, which are long out of the memory
+        # cache (two different keys of the same 64-bit hash would pass as one: for 50,000
+        # keys the odds are about 1 in 10^10).
+        if self._seen.issuperset(map(hash, keys)):
             return batch
+        # Each key's first row in the batch (a later duplicate is written first, then
+        # overwritten), unless stored (set.difference looks each up in the dict: it never
+        # walks ``stored``).
+        stored = self._stored
         first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
         fresh = sorted(map(first.__getitem__, set(first).difference(stored)))
         room = self.max_keys - len(stored)
         for index in fresh[:room]:
             stored[keys[index]] = batch.values(index)
+            self._seen.add(hash(keys[index]))
         if len(fresh) > room:
             self._profile.truncated = True
         batch.fresh = fresh
