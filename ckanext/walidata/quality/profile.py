@@ -159,15 +159,8 @@ class ProfileBuilder:
 
         Keys and sums are read from the batch's columns, which the rules read again.
         """
-        batch = Batch(rows, names, value_cells=self._value_cells)
+        batch = Batch(rows, names, value_cells=self._value_cells, key_names=self.columns.keys)
         column = batch.column
-        key_names = self.columns.keys
-        if len(key_names) == 1:
-            keys = column(key_names[0])
-        elif key_names:
-            keys = list(zip(*map(column, key_names), strict=True))
-        else:
-            keys = [()] * len(rows)
         sums, blanks = self._sums, self._blanks
         batch.sums = [add_up(column(name)) for name in self.columns.measures]
         for index, (total, blank) in enumerate(batch.sums):
@@ -177,17 +170,17 @@ class ProfileBuilder:
                 sums[index] = float(sums[index]) + float(total)
             blanks[index] += blank
         self.rows += len(rows)
-        batch.keys = keys
         # Keys no earlier batch had. A long table's later blocks repeat known keys: their
         # hashes tell it without reading the stored keys, which are long out of the memory
         # cache (two different keys of the same 64-bit hash would pass as one: for 50,000
         # keys the odds are about 1 in 10^10).
-        if self._seen.issuperset(map(hash, keys)):
+        if self._seen.issuperset(map(hash, batch.iter_keys())):
             return batch
         # Each key's first row in the batch (a later duplicate is written first, then
         # overwritten), unless stored (set.difference looks each up in the dict: it never
         # walks ``stored``).
         stored = self._stored
+        keys = batch.keys
         first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
         fresh = sorted(map(first.__getitem__, set(first).difference(stored)))
         room = self.max_keys - len(stored)
