@@ -340,11 +340,13 @@ def child_ours(path: str, data_dir: Path, only: str | None = None) -> dict[str, 
         satudata = narrow(None if only == "none" else [] if only == "profile"
                           else only.split(","))
     context = check_context(data_dir)
+    reports: list[tuple[int, int, int]] = []  # the worker stores each as its heartbeat
 
     def run() -> dict[str, Any]:
-        outcome = validate(path, fmt="csv", schema=SCHEMA, context=context, progress=None,
-                           satudata=satudata)
-        return {"status": outcome.status, **_report_facts(outcome.report)}
+        outcome = validate(path, fmt="csv", schema=SCHEMA, context=context,
+                           progress=lambda *report: reports.append(report), satudata=satudata)
+        return {"status": outcome.status, "progress_reports": len(reports),
+                **_report_facts(outcome.report)}
 
     return _timed(run)
 

@@ -16,6 +16,7 @@ from operator import itemgetter
 from typing import Any
 
 BATCH_ROWS = 100  # rows per batch: larger batches lose more to the memory cache than they save
+PROGRESS_ROWS = 20_000  # rows between two progress reports of a validation run
 
 
 @dataclass

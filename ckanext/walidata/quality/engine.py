@@ -19,6 +19,7 @@ import frictionless
 from frictionless import Check, Checklist, Dialect, Resource, Schema, formats
 
 from . import columns as columns_module
+from .batch import PROGRESS_ROWS
 from .checks import satudata as satudata_rules
 from .checks import satudata_checks
 from .checks.personal_data import mask_report, personal_data
@@ -67,17 +68,26 @@ class EmptyTableError(SatuDataTableError):
 
 @attrs.define(kw_only=True, repr=False)
 class progress_rows(Check):  # noqa: N801 - frictionless names checks in lower case
-    """Reports progress every ``every`` rows (rows, bytes read so far, file size)."""
+    """Reports progress every ``every`` rows (rows, bytes read so far, file size) when no
+    Satu Data check runs (the ``satudata`` check reports it at the end of a batch)."""
 
     type = "walidata-progress"
     callback: Any
     total_bytes: int = 0
-    every: int = 20_000
+    every: int = PROGRESS_ROWS
 
     def validate_row(self, row: Any) -> Iterable[Any]:
         if row.row_number % self.every == 0:
             self.callback(row.row_number, self.resource.stats.bytes or 0, self.total_bytes)
         return NO_ERRORS
+
+
+def _reporter(progress: Progress | None, resource: Resource,
+              total_bytes: int) -> Callable[[int], None] | None:
+    """``progress`` as the ``satudata`` check calls it (with the rows checked so far)."""
+    if progress is None:
+        return None
+    return lambda rows: progress(rows, resource.stats.bytes or 0, total_bytes)
 
 
 def _open(source: str, fmt: str, schema: dict[str, Any] | None,
@@ -136,8 +146,9 @@ def validate(source: str, *, fmt: str, schema: dict[str, Any] | None = None,
         builder = ProfileBuilder(cols, max_keys=context.max_profile_keys)
         checks: list[Check] = []
         if satudata:
-            checks += satudata_checks(cols, context, builder)
-        if progress is not None:
+            checks += satudata_checks(cols, context, builder, on_progress=_reporter(
+                progress, resource, total_bytes))
+        elif progress is not None:
             checks.append(progress_rows(callback=progress, total_bytes=total_bytes))
         report_object = resource.validate(checklist=Checklist(checks=checks),
                                           limit_errors=limit_errors)

@@ -9,13 +9,13 @@ batch to every rule in turn.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
 from frictionless import Check
 
-from ..batch import BATCH_ROWS
+from ..batch import BATCH_ROWS, PROGRESS_ROWS
 from ..columns import Columns
 from ..context import CheckContext
 from ..profile import ProfileBuilder
@@ -44,7 +44,8 @@ class satudata(Check):  # noqa: N801 - frictionless names checks in lower case
 
     A rule's findings come when its batch is full (or at the end of the file), up to
     ``batch_rows`` rows after frictionless's own errors of the same rows:
-    ``findings.sort_errors`` puts a report back in row order.
+    ``findings.sort_errors`` puts a report back in row order. ``on_progress`` is called with
+    the rows checked so far every ``PROGRESS_ROWS`` rows: at a batch's end, no cost per row.
     """
 
     type = "satudata"
@@ -52,6 +53,7 @@ class satudata(Check):  # noqa: N801 - frictionless names checks in lower case
     builder: ProfileBuilder
     rules: list[Check]
     batch_rows: int = BATCH_ROWS
+    on_progress: Callable[[int], None] | None = None
 
     def connect(self, resource: Any) -> None:
         super().connect(resource)
@@ -60,6 +62,7 @@ class satudata(Check):  # noqa: N801 - frictionless names checks in lower case
 
     def validate_start(self) -> Iterable[Any]:
         self._rows: list[Any] = []
+        self._report_at = PROGRESS_ROWS
         schema = self.resource.schema
         self._names = tuple(schema.field_names) if schema else ()
         return [error for rule in self.rules for error in rule.validate_start()]
@@ -77,7 +80,12 @@ class satudata(Check):  # noqa: N801 - frictionless names checks in lower case
         if not rows:
             return []
         batch = self.builder.take(rows, self._names)
-        return [error for rule in self.rules for error in rule.validate_batch(batch)]
+        found = [error for rule in self.rules for error in rule.validate_batch(batch)]
+        checked = self.builder.rows
+        if self.on_progress is not None and checked >= self._report_at:
+            self._report_at = checked - checked % PROGRESS_ROWS + PROGRESS_ROWS
+            self.on_progress(checked)
+        return found
 
     def validate_end(self) -> Iterable[Any]:
         return self.flush() + [error for rule in self.rules for error in rule.validate_end()]
@@ -88,9 +96,10 @@ class satudata(Check):  # noqa: N801 - frictionless names checks in lower case
 
 
 def satudata_checks(columns: Columns, context: CheckContext, builder: ProfileBuilder,
-                    batch_rows: int = BATCH_ROWS) -> list[Check]:
+                    batch_rows: int = BATCH_ROWS,
+                    on_progress: Callable[[int], None] | None = None) -> list[Check]:
     """The checklist of every Satu Data rule for one table."""
-    return [satudata(builder=builder, batch_rows=batch_rows, rules=[
+    return [satudata(builder=builder, batch_rows=batch_rows, on_progress=on_progress, rules=[
         reference_codes(columns=columns, context=context),
         plausibility(columns=columns, context=context, builder=builder),
         cross_period(columns=columns, context=context, builder=builder),
