@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from ckanext.walidata.quality import engine
@@ -62,3 +63,24 @@ def test_findings_are_in_row_order_with_frictionless_errors(tmp_path):
         ("satudata-negative-count", 2 * BATCH_ROWS + 10),
     ]
     assert outcome.status == "failure"
+
+
+def test_nan_cells_are_blanks(tmp_path):
+    """Frictionless reads "NaN" and "sNaN" as numbers; the checks take them as blanks (a
+    signalling NaN raises on any comparison) and the profile stays storable as JSON."""
+    path = tmp_path / "nan.csv"
+    path.write_text("kode_wilayah,laki_laki,perempuan,jumlah,persentase_miskin\n"
+                    "53.01,100,NaN,100,NaN\n"
+                    "53.02,sNaN,5,5,-3\n"
+                    "53.71,10,20,30,12.5\n", encoding="utf-8")
+    runs = [engine.validate(str(path), fmt="csv",
+                            context=CheckContext(region_codes=REGION_CODES))
+            for _ in range(2)]
+    found = [(error["type"], error["rowNumber"]) for error in
+             runs[0].report["tasks"][0]["errors"]]
+    assert found == [("satudata-percent-range", 3)]
+    profile = runs[0].profile
+    assert profile["values"]["53.01"] == [100.0, None, 100.0, None]
+    assert profile["sums"]["jumlah"] == 135.0
+    json.dumps(profile, allow_nan=False)
+    assert profile["fingerprint"] == runs[1].profile["fingerprint"]

@@ -22,20 +22,18 @@ from .columns import Columns
 
 FINGERPRINT_MASK = 2**64 - 1
 NO_VALUE = -(2**61)  # stands for a blank in a row's hash
-NUMBER_TYPES = frozenset({int, float, decimal.Decimal})
 KEY_SEPARATOR = "\x1f"
 
 
 def number(value: Any) -> float | None:
-    """A measure cell as a float; blanks and non-numbers are None."""
+    """A measure cell as a float; blanks and non-numbers (NaN included) are None."""
     if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        return float(value)
     try:
-        return float(value)
+        result = float(value)
     except (TypeError, ValueError):
         return None
+    return None if result != result else result  # NaN is not equal to itself
 
 
 def row_key(row: Mapping[str, Any], keys: tuple[str, ...]) -> str:
@@ -60,14 +58,20 @@ def key_text(key: Any) -> str:
 def floats(values: tuple[Any, ...]) -> list[float | None]:
     """Values as a stored profile holds them: floats, None for blanks and non-numbers."""
     try:
-        return list(map(float, values))
+        result = list(map(float, values))
     except (TypeError, ValueError):  # a blank, or text
         return list(map(number, values))
+    if any(value != value for value in result):  # a NaN cell
+        return list(map(number, values))
+    return result
 
 
 def _number_or_blank(value: Any) -> Any:
-    """A value as it is hashed: a number (as read), or NO_VALUE."""
-    if type(value) in NUMBER_TYPES:
+    """A value as it is hashed: a number (as read), or NO_VALUE (a blank, text, NaN: the hash
+    of a NaN is its object's, which no other run shares)."""
+    kind = type(value)
+    if kind is int or (kind is float and value == value) or (
+            kind is decimal.Decimal and not value.is_nan()):
         return value
     number_ = number(value)
     return NO_VALUE if number_ is None else number_
@@ -76,13 +80,12 @@ def _number_or_blank(value: Any) -> Any:
 def _stable_hash(key: Any, values: tuple[Any, ...]) -> int:
     """A hash of a row key and its values that every process computes alike: ``hash`` of
     text is salted per process, of numbers it is not (and equal numbers hash alike: 5, 5.0,
-    Decimal("5")). Blanks and text are hashed as numbers or NO_VALUE."""
+    Decimal("5")). Blanks, text and NaN are hashed as numbers or NO_VALUE."""
     try:
         text = key if isinstance(key, str) else KEY_SEPARATOR.join(key)
     except TypeError:  # a blank or a non-text key cell
         text = key_text(key)
-    if not NUMBER_TYPES.issuperset(map(type, values)):
-        values = tuple(map(_number_or_blank, values))
+    values = tuple(map(_number_or_blank, values))
     return hash((zlib.crc32(text.encode()), values))
 
 
@@ -207,27 +210,28 @@ class ProfileBuilder:
 def add_up(cells: Iterable[Any]) -> tuple[Any, int]:
     """The sum of a column's numbers (as read: int, Decimal, float) and its blank count.
 
-    Text that reads as a number counts; other text is a blank. The usual column of one
-    numeric type is one C-level ``sum``.
+    Text that reads as a number counts; other text and NaN are blanks. The usual column of
+    one numeric type is one C-level ``sum``.
     """
     cells = cells if isinstance(cells, (list, tuple)) else list(cells)
     try:
-        return sum(cells), 0
-    except TypeError:  # a blank, text, or floats among decimals
-        numbers = [_as_number(value) for value in cells]
-        present = [value for value in numbers if value is not None]
-        try:
-            total = sum(present)
-        except TypeError:
-            total = sum(map(float, present))
-        return total, len(numbers) - len(present)
+        total = sum(cells)
+        if total == total:  # not NaN
+            return total, 0
+    except (TypeError, ArithmeticError):  # a blank, text, floats among decimals, sNaN
+        pass
+    numbers = [_as_number(value) for value in cells]
+    present = [value for value in numbers if value is not None]
+    try:
+        total = sum(present)
+    except TypeError:
+        total = sum(map(float, present))
+    return total, len(numbers) - len(present)
 
 
 def _as_number(value: Any) -> Any:
-    """A cell as a number to add up (as read when it is one), or None."""
-    if isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
-        return value
-    return number(value)
+    """A cell as a number to add up (as read when it is one), or None (NaN included)."""
+    return value if _number_or_blank(value) is value else number(value)
 
 
 def _getter(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:

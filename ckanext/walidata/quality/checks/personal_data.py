@@ -269,8 +269,8 @@ def classify(value: Any, provinces: Any = None, phone_column: bool = False) -> s
     if isinstance(value, bool):
         return None
     if isinstance(value, decimal.Decimal):
-        if value != value.to_integral_value():
-            return None
+        if not value.is_finite() or value != value.to_integral_value():
+            return None  # a fraction, an infinity or a NaN
         value = int(value)
     if isinstance(value, int):
         if _NIK_RANGE[0] <= value < _NIK_RANGE[1]:

@@ -37,7 +37,7 @@ from ..batch import Batch
 from ..columns import Columns, is_percent_unit, normalise_name
 from ..context import CheckContext
 from ..findings import SatuDataCellError, Severity
-from ..profile import ProfileBuilder, add_up
+from ..profile import ProfileBuilder, add_up, number
 
 NO_ERRORS: tuple = ()
 RELATIVE_TOLERANCE = 0.005  # published decimals are rounded
@@ -390,7 +390,7 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
                     value = row[name]
                     if value is not None and (value < low or value > high):
                         raise _Suspect
-        except (_Suspect, TypeError):  # TypeError: a blank part, text, floats
+        except (_Suspect, TypeError, ArithmeticError):  # a blank part, text, floats, NaN
             return self._examine(row)
         return NO_ERRORS
 
@@ -412,9 +412,9 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
             if value is not None:
                 try:
                     negative = value < zero
-                except TypeError:  # text in a count column
-                    number = _float(value)
-                    negative = number is not None and number < 0
+                except (TypeError, ArithmeticError):  # text in a count column, NaN
+                    figure = number(value)
+                    negative = figure is not None and figure < 0
                 if negative:
                     found = _add(found, NegativeCountError.from_row(
                         row, note="< 0", field_name=name))
@@ -446,7 +446,7 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
         if total_value is None:
             return found
         raw = [row[name] for name in parts]
-        actual, numbers = _float(total_value), [_float(value) for value in raw]
+        actual, numbers = number(total_value), [number(value) for value in raw]
         if actual is None or None in numbers:
             return found
         expected = sum(numbers)
@@ -543,7 +543,7 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
         if not self._tracking:
             return NO_ERRORS
         found: list = []
-        field_numbers = {name: number for number, name in
+        field_numbers = {name: position for position, name in
                          enumerate(self.resource.schema.field_names, start=1)}
         for group in self._groups.values():
             candidate = self._total_row(group)
@@ -551,19 +551,19 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
                 continue
             for index, name, exact in self._sum_columns:
                 value = candidate.values[index]
-                total = _float(value)
+                total = number(value)
                 if total is None or group.blanks[index] > 0:
                     continue  # a blank elsewhere: the sum of the rows is not known
                 others = float(group.sums[index]) - total
                 terms = group.rows - 1
                 if _differs(total, others, [value], exact, terms):
-                    number = field_numbers[name]
+                    position = field_numbers[name]
                     cells = candidate.cells
                     found.append(TotalRowMismatchError(
                         note=f"Σ = {format_number(others)}; n = {terms}",
                         cells=cells, row_number=candidate.row_number,
-                        cell=cells[number - 1] if number <= len(cells) else str(value),
-                        field_name=name, field_number=number))
+                        cell=cells[position - 1] if position <= len(cells) else str(value),
+                        field_name=name, field_number=position))
         return found
 
     @staticmethod
@@ -579,18 +579,9 @@ class plausibility(Check):  # noqa: N801 - frictionless names checks in lower ca
         return word or region
 
 
-def _float(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _outside(value: Any, low: Any, high: Any) -> bool:
     try:
         return value < low or value > high
-    except TypeError:  # text in a numeric column
-        number = _float(value)
-        return number is not None and (number < low or number > high)
+    except (TypeError, ArithmeticError):  # text in a numeric column, NaN
+        figure = number(value)
+        return figure is not None and (figure < low or figure > high)
