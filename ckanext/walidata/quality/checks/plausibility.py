@@ -152,7 +152,7 @@ class _Candidate:
 class _Group:
     """The rows of one period, for the total-row rule."""
 
-    sums: list[Any]  # per measure (the count columns), over the rows of this period
+    sums: list[Any]  # per measure (only the count columns are added), over the period's rows
     blanks: list[int]
     rows: int = 0
     # The parent-region total row: its code is the longest common prefix (whole segments)
@@ -224,6 +224,7 @@ def _lowest(cells: Sequence[Any]) -> Any:
 
 
 def _highest(cells: Sequence[Any]) -> Any:
+    """The highest cell of a column, blanks left out; None when all are blank."""
     try:
         return max(cells)
     except TypeError:
