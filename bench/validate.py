@@ -292,8 +292,8 @@ def narrow(kinds: Collection[str] | None) -> bool:
         return False
     wanted = frozenset(kinds)
 
-    def narrowed(cols: Any, ctx: Any, builder: Any) -> list:
-        checks = original(cols, ctx, builder)
+    def narrowed(cols: Any, ctx: Any, builder: Any, **options: Any) -> list:
+        checks = original(cols, ctx, builder, **options)
         for check in checks:
             check.rules = [rule for rule in check.rules if rule.type in wanted]
         return checks
