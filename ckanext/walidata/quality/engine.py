@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,6 @@ import frictionless
 from frictionless import Check, Checklist, Dialect, Resource, Schema, formats
 
 from . import columns as columns_module
-from .batch import PROGRESS_ROWS
 from .checks import satudata as satudata_rules
 from .checks import satudata_checks
 from .checks.personal_data import mask_report, personal_data
@@ -66,22 +65,6 @@ class EmptyTableError(SatuDataTableError):
     template_id = "Tabel tidak memiliki baris data."
 
 
-@attrs.define(kw_only=True, repr=False)
-class progress_rows(Check):  # noqa: N801 - frictionless names checks in lower case
-    """Reports progress every ``every`` rows (rows, bytes read so far, file size) when no
-    Satu Data check runs (the ``satudata`` check reports it at the end of a batch)."""
-
-    type = "walidata-progress"
-    callback: Any
-    total_bytes: int = 0
-    every: int = PROGRESS_ROWS
-
-    def validate_row(self, row: Any) -> Iterable[Any]:
-        if row.row_number % self.every == 0:
-            self.callback(row.row_number, self.resource.stats.bytes or 0, self.total_bytes)
-        return NO_ERRORS
-
-
 def _reporter(progress: Progress | None, resource: Resource,
               total_bytes: int) -> Callable[[int], None] | None:
     """``progress`` as the ``satudata`` check calls it (with the rows checked so far)."""
@@ -124,7 +107,8 @@ def validate(source: str, *, fmt: str, schema: dict[str, Any] | None = None,
     """Validate a local path or an http(s) URL; never raises for a bad file.
 
     ``schema`` is the data dictionary (Table Schema descriptor) or None to infer one.
-    ``satudata=False`` runs plain frictionless (the benchmark's baseline).
+    ``progress`` is called every ``PROGRESS_ROWS`` rows by the ``satudata`` check.
+    ``satudata=False`` runs plain frictionless, with no progress (the benchmark's baseline).
     """
     context = context or CheckContext()
     started = time.perf_counter()
@@ -148,8 +132,6 @@ def validate(source: str, *, fmt: str, schema: dict[str, Any] | None = None,
         if satudata:
             checks += satudata_checks(cols, context, builder, on_progress=_reporter(
                 progress, resource, total_bytes))
-        elif progress is not None:
-            checks.append(progress_rows(callback=progress, total_bytes=total_bytes))
         report_object = resource.validate(checklist=Checklist(checks=checks),
                                           limit_errors=limit_errors)
     report = report_object.to_descriptor()
