@@ -25,6 +25,13 @@ REGION_CODES = {
     "53": "provinsi", "53.01": "kabupaten_kota", "53.02": "kabupaten_kota",
     "53.71": "kabupaten_kota", "53.71.01": "kecamatan", "53.71.01.1001": "desa_kelurahan",
 }
+# A kecamatan, its city and the province: each code an ancestor of the one above it.
+CITY_WITH_ANCESTORS = """\
+    kode_wilayah,nama_wilayah,jumlah_penduduk
+    53.71.01,Alak,60000
+    53.71,Kota Kupang,466000
+    53,Nusa Tenggara Timur,5466000
+    """
 URUSAN_CODES = {"1": "urusan", "1.01": "bidang_urusan", "1.02": "bidang_urusan"}
 
 

@@ -6,7 +6,7 @@ from ckanext.walidata.quality.checks.plausibility import ERRORS, format_number
 from ckanext.walidata.quality.context import CheckContext
 from ckanext.walidata.quality.findings import Severity, severity_of
 
-from .conftest import assert_templates_render, messages
+from .conftest import CITY_WITH_ANCESTORS, assert_templates_render, messages
 
 CLEAN = """\
     kode_wilayah,nama_wilayah,laki_laki,perempuan,jumlah,persentase_miskin
@@ -188,12 +188,7 @@ def test_a_correct_total_row_passes(validate):
 
 
 def test_an_ancestor_that_is_no_direct_parent_is_no_total_row(validate):
-    run = validate("""\
-        kode_wilayah,nama_wilayah,jumlah_penduduk
-        53.71.01,Alak,60000
-        53.71,Kota Kupang,466000
-        53,Nusa Tenggara Timur,5466000
-        """)
+    run = validate(CITY_WITH_ANCESTORS)
     assert run.findings == []
 
 

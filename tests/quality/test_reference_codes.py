@@ -6,7 +6,13 @@ from ckanext.walidata.quality.checks.reference_codes import ERRORS
 from ckanext.walidata.quality.context import CheckContext
 from ckanext.walidata.quality.findings import Severity, severity_of
 
-from .conftest import REGION_CODES, URUSAN_CODES, assert_templates_render, messages
+from .conftest import (
+    CITY_WITH_ANCESTORS,
+    REGION_CODES,
+    URUSAN_CODES,
+    assert_templates_render,
+    messages,
+)
 
 REGENCIES = CheckContext(region_codes=REGION_CODES, urusan_codes=URUSAN_CODES,
                          region_levels=frozenset({"kabupaten_kota"}), region_coverage="53")
@@ -82,12 +88,7 @@ def test_code_outside_the_coverage_is_a_warning(validate):
 def test_ancestor_of_the_coverage_is_not_outside_it(validate):
     city = CheckContext(region_codes=REGION_CODES, region_coverage="53.71",
                         region_levels=frozenset({"kecamatan"}))
-    run = validate("""\
-        kode_wilayah,nama_wilayah,jumlah_penduduk
-        53.71.01,Alak,60000
-        53.71,Kota Kupang,466000
-        53,Nusa Tenggara Timur,5466000
-        """, context=city)
+    run = validate(CITY_WITH_ANCESTORS, context=city)
     assert run.findings == []
 
 

@@ -31,7 +31,7 @@ class Batch:
 
     rows: Sequence[Any]
     names: tuple[str, ...]  # the fields whose cells ``column`` gives
-    value_cells: Callable[[Any], tuple[Any, ...]] = tuple
+    value_cells: Callable[[Any], tuple[Any, ...]]  # a row → its measures
     key_names: tuple[str, ...] = ()
     fresh: Sequence[int] = ()
     sums: Sequence[tuple[Any, int]] = ()  # per measure: the sum of its numbers, its blanks

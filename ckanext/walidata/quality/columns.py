@@ -20,6 +20,10 @@ PARTS = "walidata:parts"
 ROLES = ("region", "urusan", "period", "count", "percent", "total", "key", "measure", "ignore")
 
 NUMERIC_TYPES = {"integer", "number"}
+# Words a total row reads in its descriptive cells (the plausibility check compares that
+# row; it is no region code).
+TOTAL_WORDS = frozenset({"jumlah", "total", "jumlah total", "total keseluruhan",
+                         "jumlah keseluruhan", "grand total"})
 
 _REGION = re.compile(r"^(kode_?(wilayah|wil|prov(insi)?|kab(upaten)?(_?kota)?|kota|kec(amatan)?"
                      r"|desa|kel(urahan)?|bps|kemendagri|daerah)|kd_?wil(ayah)?|kode)$")
@@ -145,11 +149,6 @@ def detect(schema: Any, unit: str = "") -> Columns:
     return Columns(region=tuple(region), urusan=tuple(urusan), period=tuple(period),
                    keys=tuple(keys), measures=tuple(measures), counts=tuple(counts),
                    percents=tuple(percents), totals=totals, unit_column=unit_column)
-
-
-def row_unit_is_percent(row: Mapping[str, Any], columns: Columns) -> bool:
-    """A per-row satuan column (``persen``) turns that row's measures into percentages."""
-    return bool(columns.unit_column) and is_percent_unit(str(row.get(columns.unit_column) or ""))
 
 
 def code_like_fields(names: Sequence[str]) -> list[str]:

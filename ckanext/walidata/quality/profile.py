@@ -36,18 +36,9 @@ def number(value: Any) -> float | None:
     return None if result != result else result  # NaN is not equal to itself
 
 
-def row_key(row: Mapping[str, Any], keys: tuple[str, ...]) -> str:
-    return KEY_SEPARATOR.join("" if row.get(name) is None else str(row.get(name)).strip()
-                              for name in keys)
-
-
-def row_values(row: Mapping[str, Any], measures: tuple[str, ...]) -> tuple[float | None, ...]:
-    return tuple(number(row.get(name)) for name in measures)
-
-
 def key_text(key: Any) -> str:
-    """The stored form of a key: the builder keys rows by their key cells as read (a tuple,
-    or the one cell), which is what ``row_key`` would give."""
+    """The stored form of a key (its cells stripped, joined by KEY_SEPARATOR): the builder
+    keys rows by their key cells as read (a tuple, or the one cell)."""
     cells = key if isinstance(key, tuple) else (key,)
     try:  # up to max_keys of them when a profile is stored: C-level calls where it can
         return KEY_SEPARATOR.join(map(str.strip, cells))
@@ -55,14 +46,14 @@ def key_text(key: Any) -> str:
         return KEY_SEPARATOR.join("" if cell is None else str(cell).strip() for cell in cells)
 
 
-def floats(values: tuple[Any, ...]) -> list[float | None]:
-    """Values as a stored profile holds them: floats, None for blanks and non-numbers."""
+def floats(values: tuple[Any, ...]) -> tuple[float | None, ...]:
+    """Values as a stored profile holds them: floats, None for blanks, text and NaN."""
     try:
-        result = list(map(float, values))
+        result = tuple(map(float, values))
     except (TypeError, ValueError):  # a blank, or text
-        return list(map(number, values))
+        return tuple(map(number, values))
     if any(value != value for value in result):  # a NaN cell
-        return list(map(number, values))
+        return tuple(map(number, values))
     return result
 
 
@@ -106,7 +97,7 @@ class Profile:
     def to_dict(self) -> dict[str, Any]:
         return {"keys": list(self.keys), "measures": list(self.measures), "rows": self.rows,
                 "sums": self.sums,
-                "values": {key_text(k): floats(v) for k, v in self.values.items()},
+                "values": {key_text(k): list(floats(v)) for k, v in self.values.items()},
                 "truncated": self.truncated, "fingerprint": str(self.fingerprint)}
 
     @classmethod

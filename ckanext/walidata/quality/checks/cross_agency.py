@@ -21,8 +21,8 @@ from ..batch import Batch
 from ..columns import Columns
 from ..context import CheckContext
 from ..findings import SatuDataCellError, SatuDataTableError, Severity
-from ..profile import ProfileBuilder
-from .cross_period import align, as_floats
+from ..profile import ProfileBuilder, floats
+from .cross_period import align
 from .plausibility import format_number
 
 NO_ERRORS: tuple = ()
@@ -106,7 +106,7 @@ class cross_agency(Check):  # noqa: N801 - frictionless names checks in lower ca
             theirs = aligned.values.get(key)
             if theirs is None and (theirs := aligned.counterpart(key)) is None:
                 continue
-            ours_all = ours_all or as_floats(values)
+            ours_all = ours_all or floats(values)
             if aligned.same and ours_all == theirs:
                 continue
             for i, j, name in aligned.pairs:

@@ -21,7 +21,7 @@ from ..batch import Batch
 from ..columns import Columns
 from ..context import CheckContext
 from ..findings import SatuDataCellError, SatuDataTableError, Severity
-from ..profile import KEY_SEPARATOR, Profile, ProfileBuilder, key_text, number
+from ..profile import KEY_SEPARATOR, Profile, ProfileBuilder, floats, key_text
 from .plausibility import format_number
 
 NO_ERRORS: tuple = ()
@@ -88,7 +88,7 @@ class Aligned:
     A stored profile holds floats by key text; the builder keys this file's rows by their
     key cells as read and keeps numbers as read (Decimal for a number column). So the other
     profile's keys are reshaped once (``values``), and a row's numbers become floats when it
-    has a counterpart (``as_floats``). ``pairs``: the shared measures as (index in this file's
+    has a counterpart (``floats``). ``pairs``: the shared measures as (index in this file's
     values, index in the other's, name); ``same``: both have the same measures in the same
     order, so an unchanged row is one tuple comparison.
     """
@@ -116,14 +116,6 @@ class Aligned:
 _STORED_TYPES = frozenset({float, int, type(None)})
 
 
-def as_floats(values: tuple[Any, ...]) -> tuple[float | None, ...]:
-    """A row's numbers as floats, as a stored profile holds them; text is read as a number."""
-    try:
-        return tuple(map(float, values))
-    except (TypeError, ValueError):  # a blank, or text
-        return tuple(map(number, values))
-
-
 def key_shape(keys: tuple[str, ...]) -> Callable[[Any], Any]:
     """A key (stored text, or cells as read) → its stored form in the builder's shape: the
     one cell, or a tuple of cells, each stripped, blanks as ""."""
@@ -146,7 +138,7 @@ def align(current: Profile, other: Profile) -> Aligned:
         elif not single:  # a stored profile: its keys are key text already
             key = tuple(key.split(KEY_SEPARATOR))
         if not _STORED_TYPES.issuperset(map(type, row)):  # not stored: numbers as read
-            row = as_floats(row)
+            row = floats(row)
         values.setdefault(key, row)
     return Aligned(pairs, values, tuple(current.measures) == tuple(other.measures), shape)
 
@@ -192,7 +184,7 @@ class cross_period(Check):  # noqa: N801 - frictionless names checks in lower ca
     def _compare(self, row: Any, values: tuple[Any, ...], old: tuple[Any, ...]) -> list[Any]:
         """The sharp changes of one row from its previous period."""
         aligned = self._aligned
-        values = as_floats(values)
+        values = floats(values)
         counts = self._counts
         if aligned.same and values == old:
             counts[2] += 1

@@ -34,7 +34,7 @@ from frictionless import Check
 
 from .. import findings
 from ..batch import Batch
-from ..columns import Columns, is_percent_unit, normalise_name
+from ..columns import TOTAL_WORDS, Columns, is_percent_unit, normalise_name
 from ..context import CheckContext
 from ..findings import SatuDataCellError, Severity
 from ..profile import ProfileBuilder, add_up, number
@@ -42,8 +42,6 @@ from ..profile import ProfileBuilder, add_up, number
 NO_ERRORS: tuple = ()
 RELATIVE_TOLERANCE = 0.005  # published decimals are rounded
 MAX_GROUPS = 1_000  # periods tracked for total rows; more and the total-row rule stops
-TOTAL_WORDS = frozenset({"jumlah", "total", "jumlah total", "total keseluruhan",
-                         "jumlah keseluruhan", "grand total"})
 # A percentage of change or a ratio may leave 0–100 (laju pertumbuhan -2.5 persen).
 _MAY_LEAVE_RANGE = re.compile(r"pertumbuhan|perubahan|laju|growth|change|selisih|inflasi|"
                               r"deflasi|kenaikan|penurunan|rasio|ratio|indeks|index|deviasi")

@@ -20,16 +20,13 @@ from frictionless import Check
 from ...reference import SCHEMES, normalise_code
 from .. import findings
 from ..batch import Batch
-from ..columns import Columns
+from ..columns import TOTAL_WORDS, Columns
 from ..context import CheckContext
 from ..findings import SatuDataCellError, Severity
 
 NO_ERRORS: tuple = ()
 CACHE_SIZE = 20_000  # distinct wrong or unusual cells judged; beyond it they are judged again
 PASSED_SIZE = 100_000  # distinct cells judged fine (every region code of Indonesia fits)
-# Words of a total row: the plausibility check compares that row, it is not a code.
-TOTAL_WORDS = frozenset({"jumlah", "total", "jumlah total", "total keseluruhan",
-                         "jumlah keseluruhan", "grand total"})
 LEVEL_TEXT = {"provinsi": "provinsi", "kabupaten_kota": "kabupaten/kota",
               "kecamatan": "kecamatan", "desa_kelurahan": "desa/kelurahan"}
 
