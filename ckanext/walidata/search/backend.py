@@ -46,6 +46,8 @@ from .syntax import (
 log = logging.getLogger(__name__)
 
 TABLE = sqlc.TABLE
+# What solr_url reads while this backend answers searches (see the plugin's update_config).
+NO_SOLR = "postgresql://walidata-search-no-solr"
 DEFAULT_ROWS = 10
 
 # Where the document's text goes in the weighted vector (A ranks highest).
