@@ -8,6 +8,7 @@ at the test run's through CKAN's own environment variables.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -106,10 +107,8 @@ def _stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
-    try:  # anything left in the group (a work horse) goes with it
+    with contextlib.suppress(ProcessLookupError):  # a work horse left in the group
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def wait_for(condition: Any, timeout: float, every: float = 0.5) -> Any:

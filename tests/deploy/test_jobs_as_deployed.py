@@ -12,6 +12,7 @@ from tests.deploy.conftest import OPD, TABLE
 from tests.deploy.portal import Portal, wait_for
 from tests.sdi_data import COMPLETE_STATISTIK
 
+
 def upload_dataset(portal: Portal, people: dict, name: str) -> tuple[dict, dict]:
     """As the OPD: a statistik dataset and a CSV uploaded to it, over HTTP."""
     token = people["tokens"][OPD]
