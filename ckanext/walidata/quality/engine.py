@@ -19,6 +19,7 @@ import frictionless
 from frictionless import Check, Checklist, Dialect, Resource, Schema, formats
 
 from . import columns as columns_module
+from .archive import XlsxLimits, check_xlsx
 from .checks import satudata as satudata_rules
 from .checks import satudata_checks
 from .checks.personal_data import mask_report, personal_data
@@ -103,17 +104,26 @@ def infer_schema(resource: Resource) -> dict[str, Any]:
 
 def validate(source: str, *, fmt: str, schema: dict[str, Any] | None = None,
              context: CheckContext | None = None, progress: Progress | None = None,
-             limit_errors: int = 1000, satudata: bool = True) -> Outcome:
-    """Validate a local path or an http(s) URL; never raises for a bad file.
+             limit_errors: int = 1000, satudata: bool = True,
+             xlsx_limits: XlsxLimits | None = None) -> Outcome:
+    """Validate a local file; a bad table is a report, never an exception.
 
+    ``source`` must be a local path: frictionless runs in a trusted context, so a URL
+    would be opened without the guards of ``quality.fetch`` (which downloads links first).
+    An XLSX beyond ``xlsx_limits`` (a zip bomb) raises ``limits.CheckRefused`` before
+    anything unpacks it; a MemoryError propagates (the job reports it as such).
     ``schema`` is the data dictionary (Table Schema descriptor) or None to infer one.
     ``progress`` is called every ``PROGRESS_ROWS`` rows by the ``satudata`` check.
     ``satudata=False`` runs plain frictionless, with no progress (the benchmark's baseline).
     """
+    if not os.path.isfile(source):
+        raise ValueError(f"not a local file: {source!r}")
+    if fmt == "xlsx":
+        check_xlsx(source, xlsx_limits or XlsxLimits())
     context = context or CheckContext()
     started = time.perf_counter()
     notes: list[str] = []
-    total_bytes = os.path.getsize(source) if os.path.exists(source) else 0
+    total_bytes = os.path.getsize(source)
     with frictionless.system.use_context(trusted=True):
         try:
             header_rows = merged_header_rows(source) if fmt == "xlsx" and total_bytes else None
@@ -122,6 +132,8 @@ def validate(source: str, *, fmt: str, schema: dict[str, Any] | None = None,
             if not schema:
                 resource = _open(source, fmt, used_schema, header_rows)
         except frictionless.FrictionlessException as error:
+            if isinstance(error.__cause__, MemoryError):  # not a bad file: too big to read
+                raise error.__cause__ from None
             report = frictionless.Report.from_validation(
                 time=time.perf_counter() - started, errors=[error.error]).to_descriptor()
             return Outcome("error", report, summarize(report), None, None,

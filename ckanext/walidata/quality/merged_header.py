@@ -30,6 +30,8 @@ def merged_header_rows(path: str) -> list[int] | None:
         # A file object: uploads are stored without their extension, which openpyxl wants.
         with open(path, "rb") as handle:
             workbook = openpyxl.load_workbook(handle, read_only=False, data_only=True)
+    except MemoryError:
+        raise  # not an unreadable file: the job reports its memory limit
     except Exception:  # noqa: BLE001 - an unreadable file is frictionless's to report
         return None
     try:
