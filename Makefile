@@ -19,7 +19,7 @@ export WALIDATA_PG_ROLE := $(PG_ROLE)
 export WALIDATA_PG_PASSWORD := $(PG_PASSWORD)
 export WALIDATA_REDIS_URL := $(REDIS_URL)
 
-.PHONY: help venv services db run serve demo test lint bench bench-validate freeze clean i18n
+.PHONY: help venv services db run serve demo test lint bench bench-validate bench-load freeze clean i18n
 
 help:
 	@echo "make run    - install, set up PostgreSQL/Redis, load demo data, serve http://127.0.0.1:5000"
@@ -68,6 +68,11 @@ bench: venv services
 # Validation benchmark (bench/validate.py): no database; data cached in bench/.data/.
 bench-validate: venv
 	$(BIN)/python bench/validate.py $(BENCH_ARGS)
+
+# Load test (bench/load.py): gunicorn as scripts/serve.sh runs it, and `ckan run`, on their own
+# databases (ckan_walidata_load, ckan_walidata_load10k; built once, cached), Redis db 7, ports 5101-5104.
+bench-load: venv
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
 # Re-extract messages and compile the translations (commit the .po and .mo files).
 i18n: venv
