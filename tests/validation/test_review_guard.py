@@ -33,7 +33,7 @@ def people(module_db):
     for name in ("opd-dukcapil", "walidata", "walidata-2"):
         factories.User(name=name, email=f"{name}@example.go.id")
     factories.Organization(name="diskominfo", users=[
-        {"name": "walidata", "capacity": "editor"}, {"name": "walidata-2", "capacity": "editor"}])
+        {"name": "walidata", "capacity": "admin"}, {"name": "walidata-2", "capacity": "admin"}])
     return factories.Organization(name="dinas-dukcapil", title="Dinas Dukcapil",
                                   users=[{"name": "opd-dukcapil", "capacity": "editor"}])
 

@@ -51,16 +51,30 @@ def test_guards_give_every_reason():
 
 
 def test_roles_and_states_are_enforced():
-    with pytest.raises(GuardFailed, match="role may not"):
-        decide("qa_approve", State.QA, facts(WALIDATA))
-    with pytest.raises(GuardFailed, match="cannot take the action"):
+    with pytest.raises(GuardFailed) as by_role:
+        decide("qa_approve", State.QA, facts(WALIDATA, actor_is="a walidata"))
+    assert by_role.value.messages() == [
+        "Only the pembina data of its data group may sign off the quality of a dataset at "
+        "this stage (Quality assurance); you are a walidata."]
+    with pytest.raises(GuardFailed) as by_state:
         decide("publish", State.VERIFIED, facts(WALIDATA))
-    with pytest.raises(GuardFailed, match="own submission"):
+    assert by_state.value.messages() == ["Publication is not possible at this stage (Verified)."]
+    with pytest.raises(GuardFailed, match="You submitted this dataset"):
         decide("ratify", State.VERIFIED, facts(WALIDATA, actor="opd"))
+    with pytest.raises(GuardFailed, match="as an editor of Diskominfo, so a walidata outside"):
+        decide("verify", State.SUBMITTED, facts(WALIDATA, producer="an editor of Diskominfo"))
     with pytest.raises(GuardFailed, match="Write the finding"):
         decide("return", State.VERIFYING, facts(WALIDATA))
     with pytest.raises(GuardFailed, match="quality checks"):
         decide("ratify", State.VERIFIED, facts(WALIDATA, blocking_checks=("kode wilayah",)))
+
+
+def test_a_refusal_names_every_role_that_may_act_and_who_the_actor_is():
+    with pytest.raises(GuardFailed) as refused:
+        decide("return", State.QA, facts(OPD, actor="opd", comment="x"))
+    assert refused.value.messages(state_label=lambda state: state.value.upper()) == [
+        "Only the walidata or the pembina data of its data group may return a dataset at "
+        "this stage (QA); you are signed in without a role in its review."]
 
 
 def test_pembina_returns_only_from_qa():

@@ -62,7 +62,7 @@ def clinic(module_db) -> dict[str, Any]:
         factories.User(name=name, email=f"{name}@example.go.id",
                        fullname=name.replace("-", " ").title())
     factories.Organization(name="diskominfo", title="Diskominfo",
-                           users=[{"name": "walidata", "capacity": "editor"}])
+                           users=[{"name": "walidata", "capacity": "admin"}])
     orgs = {
         "dinkes": factories.Organization(name="dinas-kesehatan", title="Dinas Kesehatan",
                                          users=[{"name": "opd-dinkes", "capacity": "editor"}]),
@@ -359,7 +359,7 @@ def test_a_button_the_role_does_not_have_is_refused(app, clinic):
     token = panel(app, "data-tombol").select_one('input[name="_csrf_token"]')["value"]
     response = app.post("/dataset/data-tombol/review/qa_approve",
                         data={"_csrf_token": token, "comment": ""})
-    assert any("cannot take the action qa_approve" in message
+    assert any("A quality sign-off is not possible at this stage (Submitted)" in message
                for message in flashes(soup(response)))
     assert call_action("walidata_review_show", id="data-tombol")["state"] == "submitted"
 
@@ -439,5 +439,5 @@ def test_bulk_from_the_queue_goes_through_each_guard(app, clinic):
     assert call_action("walidata_review_show", id="bulk-b")["state"] == "verifying"
     page = soup(app.post(form["action"], data={"_csrf_token": token, "action": "publish",
                                                "ids": ["bulk-a"]}))
-    assert any(m.startswith("bulk-a:") and "cannot take the action" in m
+    assert any(m.startswith("bulk-a:") and "Publication is not possible at this stage" in m
                for m in flashes(page))

@@ -398,8 +398,18 @@ def pembina_config() -> list[str]:
     return [f"ckanext.walidata.pembina.{p.group} = {p.user}" for p in PEMBINA]
 
 
+def walidata_config() -> str:
+    """The configuration line that makes the demo's named walidata a walidata."""
+    return f"ckanext.walidata.walidata_users = {NAMED_WALIDATA_USER}"
+
+
 ADMIN_USER = "admin"
-WALIDATA_USER = "walidata"  # verifies, returns, ratifies and publishes in the demo's review
+# The walidata: an ADMIN of the walidata organization (workflow/roles.py). It verifies,
+# returns, ratifies and publishes the demo's datasets, except Diskominfo's own: as their
+# producer it may not approve them (separation of duties), so a second walidata does,
+# one named in ckanext.walidata.walidata_users and no member of Diskominfo.
+WALIDATA_USER = "walidata"
+NAMED_WALIDATA_USER = "walidata-statistik"
 
 USERS: tuple[User, ...] = (
     User(ADMIN_USER, "Administrator Portal Satu Data NTT",
@@ -407,6 +417,9 @@ USERS: tuple[User, ...] = (
     User(WALIDATA_USER, "Tim Walidata Diskominfo NTT",
          "Walidata provinsi: memeriksa kelengkapan, memverifikasi dan mengesahkan data yang "
          "diajukan OPD (Klinik Walidata).", organization=WALIDATA_ORG, capacity="admin"),
+    User(NAMED_WALIDATA_USER, "Verifikator Bidang Statistik NTT",
+         "Walidata (ckanext.walidata.walidata_users), bukan anggota organisasi Diskominfo: "
+         "memverifikasi dan mengesahkan data milik Diskominfo sendiri."),
     *(
         User(o.editor, f"Operator Data {o.short}",
              f"Operator data (produsen data) {o.short} Provinsi Nusa Tenggara Timur.",
@@ -2790,23 +2803,29 @@ def review_of(d: Dataset) -> Review | None:
     return REVIEWS.get(d.name, PUBLISHED)
 
 
+def reviewer_of(d: Dataset) -> str:
+    """The walidata who reviews ``d``: never one who produces it (separation of duties)."""
+    return NAMED_WALIDATA_USER if d.organization == WALIDATA_ORG else WALIDATA_USER
+
+
 def _forward(d: Dataset, note: str) -> list[Step]:
     """The path from draft to published without returns; ``note`` comes with the submit."""
+    walidata = reviewer_of(d)
     steps = [Step("submit", d.org.editor, "submitted", note),
-             Step("verify", WALIDATA_USER, "verifying",
+             Step("verify", walidata, "verifying",
                   "Berkas dan metadata lengkap; verifikasi berlapis dimulai.")]
     if d.type in machine.QA_GROUPS:
         agency = machine.QA_GROUPS[d.type]
         if d.type not in PEMBINA_USER:
             raise ValueError(f"no demo pembina data for {d.type}")
-        steps += [Step("verify", WALIDATA_USER, "qa",
+        steps += [Step("verify", walidata, "qa",
                        f"Lolos verifikasi; diteruskan ke pembina data ({agency})."),
                   Step("qa_approve", PEMBINA_USER[d.type], "verified",
                        f"Penjaminan mutu {agency} selesai: sesuai standar data {d.type}.")]
     else:
-        steps.append(Step("verify", WALIDATA_USER, "verified", "Lolos verifikasi; siap disahkan."))
-    steps += [Step("ratify", WALIDATA_USER, "ratified", "Disahkan dalam berita acara."),
-              Step("publish", WALIDATA_USER, "published",
+        steps.append(Step("verify", walidata, "verified", "Lolos verifikasi; siap disahkan."))
+    steps += [Step("ratify", walidata, "ratified", "Disahkan dalam berita acara."),
+              Step("publish", walidata, "published",
                    "Dipublikasikan di Portal Satu Data NTT.")]
     return steps
 
@@ -2834,7 +2853,7 @@ def review_steps(d: Dataset) -> tuple[Step, ...]:
         if finding.at not in RETURN_STATES:
             raise ValueError(f"a dataset cannot be returned from {finding.at}")
         steps += _upto(_forward(d, note), finding.at, d)
-        by = PEMBINA_USER[d.type] if finding.at == "qa" else WALIDATA_USER
+        by = PEMBINA_USER[d.type] if finding.at == "qa" else reviewer_of(d)
         steps.append(Step("return", by, "returned", finding.text))
         note = f"Diajukan kembali: {finding.fix}"
     if review.state == "returned":
@@ -2844,12 +2863,18 @@ def review_steps(d: Dataset) -> tuple[Step, ...]:
     return tuple(steps + _upto(_forward(d, note), review.state, d))
 
 
+def _produces(user: User, d: Dataset) -> bool:
+    """Whether ``user`` edits ``d`` as a member of its OPD (roles.producer)."""
+    return user.organization == d.organization and user.capacity in ("editor", "admin")
+
+
 def _demo_roles(user_name: str, d: Dataset) -> frozenset[machine.Role]:
     """The roles workflow/roles.py gives a demo user for ``d``, from the catalogue alone."""
     user, roles = USER[user_name], set()
-    if user.organization == d.organization and user.capacity in ("editor", "admin"):
+    if _produces(user, d):
         roles.add(machine.Role.PRODUSEN)
-    if user.sysadmin or user.organization == WALIDATA_ORG:
+    if user.sysadmin or user.name == NAMED_WALIDATA_USER or (
+            user.organization == WALIDATA_ORG and user.capacity == "admin"):
         roles.add(machine.Role.WALIDATA)
     if PEMBINA_USER.get(d.type) == user_name:
         roles.add(machine.Role.PEMBINA)
@@ -2864,6 +2889,7 @@ def _walk_problems(d: Dataset, steps: Sequence[Step]) -> list[str]:
             return [f"{step.action} by unknown user {step.actor}"]
         facts = machine.Facts(
             roles=_demo_roles(step.actor, d), actor=step.actor, submitter=submitter,
+            producer="OPD" if _produces(USER[step.actor], d) else "",
             data_group=d.type, completeness=score, min_completeness=min_completeness(),
             resources=len(d.resources), comment=step.comment)
         try:

@@ -375,9 +375,12 @@ def _review_blockers() -> list[str]:
         out.append("smtp.mail_from is not set, and CKAN's mailer then fails on every review "
                    f"e-mail; add e.g. smtp.mail_from = satudata@{cat.EMAIL_DOMAIN}")
     if not roles.is_walidata(model.User.get(cat.WALIDATA_USER)):
-        out.append(f"the user {cat.WALIDATA_USER} is no walidata: it is a member of "
+        out.append(f"the user {cat.WALIDATA_USER} is no walidata: it is an admin of "
                    f"{cat.WALIDATA_ORG}, but ckanext.walidata.walidata_organization is "
                    f"{roles.walidata_organization()}")
+    if cat.NAMED_WALIDATA_USER not in roles.walidata_users():
+        out.append(f"the user {cat.NAMED_WALIDATA_USER}, who reviews {cat.WALIDATA_ORG}'s own "
+                   f"datasets, is no walidata; add to the ini file: {cat.walidata_config()}")
     if set(roles.workflow_types()) != set(cat.reviewed_types()):
         out.append(f"ckanext.walidata.workflow.types is {' '.join(roles.workflow_types())}; "
                    f"the demo's plan reviews {' '.join(cat.reviewed_types())}")

@@ -81,7 +81,8 @@ def _facts(dataset: dict[str, Any], review: store.Review, user: model.User | Non
     """What the state machine decides on: roles, completeness, files, checks."""
     return machine.Facts(
         roles=roles.roles_for(user, dataset), actor=user.name if user else "",
-        submitter=review.submitted_by, data_group=dataset["type"],
+        submitter=review.submitted_by, producer=roles.producer(user, dataset),
+        actor_is=roles.describe(user, dataset), data_group=dataset["type"],
         completeness=helpers.walidata_completeness(dataset).score,
         min_completeness=tk.config.get("ckanext.walidata.workflow.min_completeness"),
         resources=len(dataset.get("resources") or []), comment=comment,
@@ -97,6 +98,10 @@ def _checks_of_event(quality: dict[str, Any]) -> dict[str, Any]:
             "resources": [{key: item[key] for key in (
                 "resource_id", "name", "status", "errors", "warnings", "open_warnings",
                 "justifications")} for item in quality["resources"]]}
+
+
+def _state_label(state: machine.State) -> str:
+    return helpers.language_text(machine.LABELS[state])
 
 
 def _transition(action: str, context: dict[str, Any], data_dict: dict[str, Any]
@@ -117,11 +122,11 @@ def _transition(action: str, context: dict[str, Any], data_dict: dict[str, Any]
     try:
         transition, to_state = machine.decide(action, review.state, facts)
     except machine.GuardFailed as refused:
-        raise tk.ValidationError({"state": refused.messages(tk._)}) from None
+        raise tk.ValidationError({"state": refused.messages(tk._, _state_label)}) from None
     try:
         moved = store.move(review, to_state, facts.actor, new_round=action == "submit")
     except store.Conflict as conflict:
-        now = conflict.current.state.value if conflict.current else "?"
+        now = _state_label(conflict.current.state) if conflict.current else "?"
         raise tk.ValidationError({"state": [tk._(
             "Someone else acted on this dataset first (it is now {state}); reload the page "
             "and decide again.").format(state=now)]}) from None
@@ -327,6 +332,25 @@ def walidata_withdraw(context: dict[str, Any], data_dict: dict[str, Any]) -> dic
     return _transition("withdraw", context, data_dict)
 
 
+def _without_people(record: Any) -> Any:
+    """``record`` with every user name replaced by the role the person acted in.
+
+    Where ``ckan.auth.public_user_details`` is false, who reviewed a dataset is not for
+    every reader: an event shows its actor's roles (``walidata``, ``produsen``...), a
+    justification its author's role (only the walidata justifies warnings).
+    """
+    if isinstance(record, list):
+        return [_without_people(item) for item in record]
+    if not isinstance(record, dict):
+        return record
+    shown = {key: _without_people(value) for key, value in record.items()}
+    if "actor" in shown:
+        shown["actor"] = ", ".join(shown.get("actor_roles") or []) or None
+    if "author" in shown:
+        shown["author"] = machine.Role.WALIDATA.value
+    return shown
+
+
 @tk.side_effect_free
 def walidata_review_show(context: dict[str, Any], data_dict: dict[str, Any]
                          ) -> dict[str, Any]:
@@ -343,10 +367,15 @@ def walidata_review_show(context: dict[str, Any], data_dict: dict[str, Any]
     # A placeholder comment: buttons for actions that need one are shown, the form asks.
     facts = _facts(dataset, review, user, "x", quality)
     history = store.events(dataset["id"])
+    people = context.get("ignore_auth") or roles.may_see_people(user, dataset)
+    if not people:
+        history = [_without_people(event) for event in history]
+        quality = _without_people(quality)
     return {
         "package_id": dataset["id"], "name": dataset["name"], "state": review.state.value,
         "state_label": helpers.language_text(machine.LABELS[review.state]),
-        "round": review.round, "submitted_by": review.submitted_by,
+        "round": review.round,
+        "submitted_by": review.submitted_by if people else None,
         "submitted_at": review.submitted_at.isoformat() if review.submitted_at else None,
         "updated_at": review.updated_at.isoformat(),
         "events": history,
@@ -452,10 +481,110 @@ def walidata_bulk(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[st
     return {"done": done, "refused": len(results) - done, "results": results}
 
 
+# --- No way around the review ------------------------------------------------------------
+
+
+def _created_type(data_dict: dict[str, Any]) -> str:
+    """The type package_create will give the dataset (CKAN's default when none is given)."""
+    from ckan.lib import plugins as lib_plugins
+
+    if data_dict.get("type"):
+        return data_dict["type"]
+    try:
+        return lib_plugins.lookup_package_plugin().package_types()[0]
+    except (AttributeError, IndexError):
+        return roles.STOCK_TYPE
+
+
+@tk.chained_action
+def package_create(original: Any, context: dict[str, Any], data_dict: dict[str, Any]
+                   ) -> Any:
+    """A reviewed dataset starts private, whatever its schema, form or API call says.
+
+    The Satu Data schemas say so too (a validator); this also covers the stock type when
+    ``ckanext.walidata.workflow.stock_dataset_type = reviewed`` and any schema that forgot.
+    """
+    if _created_type(data_dict) in roles.workflow_types():
+        data_dict["private"] = True
+    return original(context, data_dict)
+
+
+@tk.chained_action
+def package_update(original: Any, context: dict[str, Any], data_dict: dict[str, Any]
+                   ) -> Any:
+    """A reviewed dataset is public exactly when the walidata has published it.
+
+    package_patch, package_revise, the resource actions and the bulk page all come here.
+    """
+    package = model.Package.get(str(data_dict.get("id") or data_dict.get("name") or ""))
+    if package is not None and package.type in roles.workflow_types():
+        data_dict["private"] = not store.published(package.id)
+    return original(context, data_dict)
+
+
+def _bulk_update(name: str, context: dict[str, Any], data_dict: dict[str, Any],
+                 change: dict[str, Any]) -> None:
+    """CKAN's bulk update of an organization's datasets, with ids CKAN 2.12 gets wrong.
+
+    CKAN 2.12 passes SQLAlchemy rows as ids to package_patch (a 500 on the organization's
+    bulk page); here each id is a string. Every dataset is checked first, so that one
+    refusal changes nothing: package_update's own auth (the review's lock, types closed
+    to OPDs), and making a reviewed dataset public, which is the walidata's publication.
+    """
+    tk.check_access(name, context, data_dict)
+    ids = data_dict.get("datasets") or []
+    packages = model.Session.query(model.Package).filter(
+        model.Package.id.in_(ids if isinstance(ids, list) else [ids]),
+        model.Package.owner_org == data_dict.get("org_id")).order_by(model.Package.name).all()
+    refusals = []
+    for package in packages:
+        try:
+            tk.check_access("package_update", logic.fresh_context(context), {"id": package.id})
+        except tk.NotAuthorized as error:
+            refusals.append(f"{package.title or package.name}: {error}")
+            continue
+        if package.type in roles.workflow_types() and "private" in change and \
+                change["private"] != (not store.published(package.id)):
+            refusals.append(tk._(
+                "{dataset}: goes through the Klinik Walidata, where only the walidata makes "
+                "it public (by publishing it) or private (by withdrawing it). Submit it "
+                "for review instead.").format(dataset=package.title or package.name))
+    if refusals:
+        raise tk.NotAuthorized(" ".join(refusals))
+    for package in packages:
+        tk.get_action("package_patch")(logic.fresh_context(context),
+                                       dict(change, id=package.id))
+
+
+@tk.chained_action
+def bulk_update_private(original: Any, context: dict[str, Any], data_dict: dict[str, Any]
+                        ) -> None:
+    """Make datasets of an organization private (CKAN's, not called: see _bulk_update)."""
+    _bulk_update("bulk_update_private", context, data_dict, {"private": True})
+
+
+@tk.chained_action
+def bulk_update_public(original: Any, context: dict[str, Any], data_dict: dict[str, Any]
+                       ) -> None:
+    """Make datasets of an organization public; reviewed ones only through the review."""
+    _bulk_update("bulk_update_public", context, data_dict, {"private": False})
+
+
+@tk.chained_action
+def bulk_update_delete(original: Any, context: dict[str, Any], data_dict: dict[str, Any]
+                       ) -> None:
+    """Delete datasets of an organization (CKAN's, not called: see _bulk_update)."""
+    _bulk_update("bulk_update_delete", context, data_dict, {"state": "deleted"})
+
+
+GUARD_ACTIONS = (package_create, package_update, bulk_update_private, bulk_update_public,
+                 bulk_update_delete)
+
 WORKFLOW_ACTIONS = (walidata_revise, walidata_bulk, walidata_submit, walidata_verify,
                     walidata_return, walidata_qa_approve, walidata_ratify, walidata_publish,
                     walidata_withdraw, walidata_review_show, walidata_review_list)
 
 
 def get_actions() -> dict[str, Any]:
-    return {f.__name__: f for f in (walidata_reference_search, *WORKFLOW_ACTIONS)}
+    return {f.__name__: f for f in (walidata_reference_search, *WORKFLOW_ACTIONS,
+                                    *GUARD_ACTIONS)}

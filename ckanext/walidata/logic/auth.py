@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import ckan.authz as authz
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from .. import helpers
+from ..workflow.machine import N_
 
 
 @tk.auth_allow_anonymous_access
@@ -35,14 +37,16 @@ def walidata_review_show(context: dict[str, Any], data_dict: dict[str, Any]
 
 
 def walidata_review_list(context: dict[str, Any], data_dict: dict[str, Any]
-                         ) -> dict[str, bool]:
+                         ) -> dict[str, Any]:
     """The queue is for the walidata and the pembina data."""
     from ..workflow import roles
 
     user = model.User.get(context.get("user") or "")
     if roles.is_walidata(user) or roles.pembina_groups(user):
         return {"success": True}
-    return {"success": False, "msg": tk._("Only the walidata and pembina data see the queue.")}
+    return {"success": False, "msg": tk._(
+        "Only the walidata and the pembina data see the review queue; you are {actor}.").format(
+            actor=roles.describe(user, {}))}
 
 
 @tk.chained_auth_function
@@ -66,6 +70,14 @@ def package_show(next_auth: Any, context: dict[str, Any], data_dict: dict[str, A
     return result
 
 
+# --- No way around the review ------------------------------------------------------------
+#
+# Every change an OPD makes to a dataset reaches CKAN's auth as package_create,
+# package_update (package_patch, package_revise, the bulk page and the resource actions
+# call it), package_delete or a resource's own check. Each one below asks the same
+# question, ``refusal``: is this dataset closed to this user, and why in plain words.
+
+
 def _locked_states() -> tuple:
     from ..workflow import machine
 
@@ -75,31 +87,149 @@ def _locked_states() -> tuple:
     return (*machine.REVIEW_STATES, machine.State.RATIFIED, machine.State.PUBLISHED)
 
 
+def closed_type_refusal(dataset_type: str) -> str:
+    """Why an OPD may not create or change a dataset of a type outside the review."""
+    from ..workflow import roles
+
+    return tk._(
+        "Datasets of type {type} do not go through the Klinik Walidata, so only the walidata "
+        "creates and changes them. Publish your data as a Satu Data dataset ({types}): the "
+        "walidata reviews it and publishes it.").format(
+            type=dataset_type, types=", ".join(roles.workflow_types()))
+
+
+def lock_refusal(state: Any, doing: str) -> str:
+    """Why nobody but the walidata changes a dataset in ``state``: who unlocks it, and how."""
+    from ..workflow import machine
+
+    label = helpers.language_text(machine.LABELS[state])
+    if state == machine.State.PUBLISHED:
+        return tk._(
+            "You cannot {doing}: it is published ({state}), and published data change only "
+            "through a new Klinik Walidata review. Prepare the next period on a revision copy (the Revise "
+            "button), or ask the walidata to withdraw it.").format(doing=doing, state=label)
+    if state == machine.State.RATIFIED:
+        return tk._(
+            "You cannot {doing}: it is ratified in a berita acara ({state}) and waits for "
+            "publication. Only the walidata can unlock it, by withdrawing it with a "
+            "reason; ask the walidata desk.").format(doing=doing, state=label)
+    return tk._(
+        "You cannot {doing}: it is under review in the Klinik Walidata ({state}), and what "
+        "the reviewers check must not change under them. Only the walidata can unlock it, "
+        "by returning it to your OPD with findings; ask the walidata desk if something "
+        "must be fixed.").format(doing=doing, state=label)
+
+
+def refusal(user: model.User | None, package: model.Package, doing: str) -> str | None:
+    """Why ``user`` may not change ``package`` (``doing`` says how), or None when they may.
+
+    The walidata (and sysadmins) keep their powers: they edit any dataset they may edit
+    in CKAN, in any state. Anyone else edits only datasets of a reviewed type, and only
+    while the dataset is the OPD's (draft, returned, withdrawn).
+    """
+    from ..workflow import roles, store
+
+    if roles.is_walidata(user):
+        return None
+    if package.type not in roles.workflow_types():
+        return closed_type_refusal(package.type)
+    review = store.get(package.id)
+    if review and review.state in _locked_states():
+        return lock_refusal(review.state, doing)
+    return None
+
+
+def _user(context: dict[str, Any]) -> model.User | None:
+    return model.User.get(context.get("user") or "")
+
+
+def _created_type(data_dict: dict[str, Any] | None) -> str | None:
+    """The type a package_create check is for: the call's, else the form's (its URL)."""
+    from flask import has_request_context, request
+
+    if data_dict and data_dict.get("type"):
+        return data_dict["type"]
+    if has_request_context() and request.view_args:
+        return request.view_args.get("package_type")
+    return None
+
+
+@tk.chained_auth_function
+def package_create(next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any] | None
+                   ) -> dict[str, Any]:
+    """Types outside the review (the stock type unless reviewed, harvest sources, any
+    other) are the walidata's: an OPD that could create one would publish it unreviewed."""
+    from ..workflow import roles
+
+    result = next_auth(context, data_dict)
+    dataset_type = _created_type(data_dict)
+    if (not result.get("success") or dataset_type is None
+            or dataset_type in roles.workflow_types() or roles.is_walidata(_user(context))):
+        return result
+    return {"success": False, "msg": closed_type_refusal(dataset_type)}
+
+
 @tk.chained_auth_function
 def package_update(next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
                    ) -> dict[str, Any]:
     """A dataset under review or published changes only through the review.
 
     Otherwise an edit would reach the public (or the berita acara) unverified. The OPD
-    edits while the dataset is a draft or returned, and publishes the next period as a
-    new dataset (or asks the walidata to withdraw this one first).
+    edits while the dataset is a draft or returned, and prepares the next period of a
+    published one on a revision copy (or asks the walidata to withdraw it first).
     """
-    from ..workflow import machine, roles, store
-
     result = next_auth(context, data_dict)
     if not result.get("success"):
         return result
-    dataset = context.get("package") or model.Package.get((data_dict or {}).get("id") or "")
-    if dataset is None or dataset.type not in roles.workflow_types():
+    package = context.get("package") or model.Package.get((data_dict or {}).get("id") or "")
+    reason = package and refusal(_user(context), package, tk._("edit this dataset"))
+    return {"success": False, "msg": reason} if reason else result
+
+
+@tk.chained_auth_function
+def package_delete(next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
+                   ) -> dict[str, Any]:
+    """Taking reviewed data off the portal is the walidata's withdrawal, with a reason."""
+    result = next_auth(context, data_dict)
+    if not result.get("success"):
         return result
-    review = store.get(dataset.id)
-    user = model.User.get(context.get("user") or "")
-    if review and review.state in _locked_states() and not roles.is_walidata(user):
-        return {"success": False, "msg": tk._(
-            "This dataset is {state}: it changes only through the Klinik Walidata. Publish the "
-            "next period as a new dataset, or ask the walidata to withdraw this one.").format(
-                state=helpers.language_text(machine.LABELS[review.state]))}
-    return result
+    package = context.get("package") or model.Package.get((data_dict or {}).get("id") or "")
+    reason = package and refusal(_user(context), package, tk._("delete this dataset"))
+    return {"success": False, "msg": reason} if reason else result
+
+
+def _package_of_resource(data_dict: dict[str, Any] | None) -> model.Package | None:
+    data_dict = data_dict or {}
+    if data_dict.get("package_id"):
+        return model.Package.get(str(data_dict["package_id"]))
+    resource = model.Resource.get(str(data_dict.get("id") or ""))
+    return model.Package.get(resource.package_id) if resource else None
+
+
+def _resource_guard(doing: str) -> Any:
+    """A chained resource auth that says why the dataset's files are locked, if they are.
+
+    CKAN's own resource checks ask package_update but replace its reason with "not
+    authorized"; the lock is explained first here.
+    """
+    @tk.chained_auth_function
+    def check(next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
+              ) -> dict[str, Any]:
+        result = next_auth(context, data_dict)
+        if result.get("success"):
+            return result
+        package, user = _package_of_resource(data_dict), _user(context)
+        # The reason only to who could otherwise change the files: nobody else learns
+        # the review state of a dataset they may not edit.
+        if package is not None and user is not None and package.owner_org and \
+                authz.has_user_permission_for_group_or_org(package.owner_org, user.name,
+                                                           "update_dataset"):
+            reason = refusal(user, package, tk._(doing))
+            if reason:
+                return {"success": False, "msg": reason}
+        return result
+
+    return check
 
 
 def resource_validation_show(context: dict[str, Any], data_dict: dict[str, Any]
@@ -145,9 +275,12 @@ def walidata_quality_justify(context: dict[str, Any], data_dict: dict[str, Any]
     """Only the walidata accepts a warning, in writing."""
     from ..workflow import roles
 
-    if roles.is_walidata(model.User.get(context.get("user") or "")):
+    user = _user(context)
+    if roles.is_walidata(user):
         return {"success": True}
-    return {"success": False, "msg": tk._("Only the walidata justifies a warning.")}
+    return {"success": False, "msg": tk._(
+        "Only the walidata justifies a warning; you are {actor}.").format(
+            actor=roles.describe(user, {}))}
 
 
 WORKFLOW_VERBS = ("submit", "verify", "return", "qa_approve", "ratify", "publish", "withdraw")
@@ -159,7 +292,11 @@ def get_auth_functions() -> dict[str, Any]:
     functions.update(walidata_reference_search=walidata_reference_search,
                      walidata_review_show=walidata_review_show,
                      walidata_review_list=walidata_review_list, package_show=package_show,
-                     package_update=package_update,
+                     package_create=package_create, package_update=package_update,
+                     package_delete=package_delete,
+                     resource_create=_resource_guard(N_("add a file to this dataset")),
+                     resource_update=_resource_guard(N_("change the files of this dataset")),
+                     resource_delete=_resource_guard(N_("remove a file from this dataset")),
                      resource_validation_show=resource_validation_show,
                      resource_validation_run=resource_validation_run,
                      resource_validation_delete=resource_validation_run,

@@ -90,15 +90,17 @@ def walidata_epsg(value: Any, context: dict[str, Any]) -> Any:
 def walidata_private_until_published(key: tuple, data: dict[tuple, Any],
                                      errors: dict[tuple, list], context: dict[str, Any]
                                      ) -> None:
-    """Citizens never see unapproved data: a reviewed dataset is private until published."""
-    from ..workflow import machine, store
+    """Citizens never see unapproved data: a reviewed dataset is public exactly when published.
+
+    Publishing and withdrawing are the walidata's review actions; no form or API call
+    sets the visibility of a reviewed dataset.
+    """
+    from ..workflow import store
 
     # Only the dataset being updated counts (CKAN puts it in the context); never a lookup
     # by the submitted id or name, which a new dataset could set to a published one's.
     package = context.get("package")
-    review = store.get(package.id) if package is not None else None
-    if review is None or review.state != machine.State.PUBLISHED:
-        data[("private",)] = True
+    data[("private",)] = package is None or not store.published(package.id)
 
 
 def walidata_table_schema(value: Any, context: dict[str, Any]) -> Any:

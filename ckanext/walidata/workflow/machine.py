@@ -48,9 +48,18 @@ LABELS = {
 
 class Role(str, enum.Enum):
     PRODUSEN = "produsen"   # editor or admin of the dataset's OPD
-    WALIDATA = "walidata"   # member of the walidata organization, or sysadmin
+    WALIDATA = "walidata"   # admin of the walidata organization, a named walidata, sysadmin
     PEMBINA = "pembina"     # configured QA user of the dataset's data group
 
+
+# Who holds each role (workflow/roles.py maps CKAN users onto them), for docs/workflow.md.
+ROLE_DOCS = {
+    Role.PRODUSEN: "editors and admins of the dataset's OPD organization",
+    Role.WALIDATA: "admins of `ckanext.walidata.walidata_organization`, the users named in "
+                   "`ckanext.walidata.walidata_users`, and sysadmins; an editor or member of "
+                   "the walidata organization is an ordinary produsen of its own datasets",
+    Role.PEMBINA: "the users named in `ckanext.walidata.pembina.<data group>`",
+}
 
 # Data groups whose datasets need the pembina data's sign-off before ratification.
 QA_GROUPS = {"statistik": "BPS", "geospasial": "BIG", "keuangan": "Kemenkeu"}
@@ -58,11 +67,18 @@ QA_GROUPS = {"statistik": "BPS", "geospasial": "BIG", "keuangan": "Kemenkeu"}
 
 @dataclass(frozen=True)
 class Facts:
-    """What the decision needs to know about the dataset and the actor."""
+    """What the decision needs to know about the dataset and the actor.
+
+    ``producer`` says how the actor produces this dataset (e.g. "an editor of Dinas
+    Kesehatan"), empty when they do not: a producer may not review their own data.
+    ``actor_is`` says who the actor is, so that a refusal names their role.
+    """
 
     roles: frozenset[Role]
     actor: str
     submitter: str | None = None
+    producer: str = ""
+    actor_is: str = ""
     data_group: str = "dataset"
     completeness: int = 0
     min_completeness: int = 80
@@ -77,19 +93,72 @@ def N_(message: str) -> str:
     return message
 
 
-# A reason is a message template and its values, translated where it is shown.
+class Label(str):
+    """A value of a reason that is itself a message, translated with the reason."""
+
+
+# Who may take an action, what the action is called in a sentence, and as a noun: a
+# refusal names the role and the step, never a state or action code.
+ROLE_NAMES = {
+    Role.PRODUSEN: Label(N_("the OPD that produces it")),
+    Role.WALIDATA: Label(N_("the walidata")),
+    Role.PEMBINA: Label(N_("the pembina data of its data group")),
+}
+VERBS = {
+    "submit": Label(N_("submit")), "verify": Label(N_("verify")),
+    "return": Label(N_("return")), "qa_approve": Label(N_("sign off the quality of")),
+    "ratify": Label(N_("ratify")), "publish": Label(N_("publish")),
+    "withdraw": Label(N_("withdraw")),
+}
+STEPS = {
+    "submit": Label(N_("Submission")), "verify": Label(N_("Verification")),
+    "return": Label(N_("A return to the OPD")), "qa_approve": Label(N_("A quality sign-off")),
+    "ratify": Label(N_("Ratification")), "publish": Label(N_("Publication")),
+    "withdraw": Label(N_("Withdrawal")),
+}
+NO_ROLE = Label(N_("signed in without a role in its review"))
+
+# A reason is a message template and its values, translated where it is shown. A value
+# is shown as it is, translated (Label), joined by "or" (a tuple of Labels) or as the
+# state's label (State).
 Reason = tuple[str, dict[str, object]]
+
+
+def _english(state: State) -> str:
+    return LABELS[state]["en"]
 
 
 class GuardFailed(Exception):
     """The transition is known but not allowed now; ``reasons`` say why, for the user."""
 
     def __init__(self, reasons: list[Reason]):
-        super().__init__("; ".join(template.format(**values) for template, values in reasons))
+        super().__init__("; ".join(self._render(reasons)))
         self.reasons = reasons
 
-    def messages(self, translate: Callable[[str], str] = str) -> list[str]:
-        return [translate(template).format(**values) for template, values in self.reasons]
+    @staticmethod
+    def _render(reasons: list[Reason], translate: Callable[[str], str] = str,
+                state_label: Callable[[State], str] = _english) -> list[str]:
+        def shown(value: object) -> object:
+            if isinstance(value, State):
+                return state_label(value)
+            if isinstance(value, Label):
+                return translate(value)
+            if isinstance(value, tuple):
+                names = [translate(v) for v in value]
+                joined = names[0]
+                for name in names[1:]:
+                    joined = translate(N_("{first} or {second}")).format(
+                        first=joined, second=name)
+                return joined
+            return value
+
+        return [translate(template).format(**{k: shown(v) for k, v in values.items()})
+                for template, values in reasons]
+
+    def messages(self, translate: Callable[[str], str] = str,
+                 state_label: Callable[[State], str] = _english) -> list[str]:
+        """The reasons in the user's language, states by their label."""
+        return self._render(self.reasons, translate, state_label)
 
 
 Guard = Callable[[Facts], Reason | None]
@@ -112,9 +181,15 @@ def needs_a_finding(facts: Facts) -> Reason | None:
     return (N_("Write the finding (what must be fixed and why)."), {})
 
 
-def not_own_submission(facts: Facts) -> Reason | None:
+def not_own_data(facts: Facts) -> Reason | None:
+    """Separation of duties: who submitted or produces a dataset does not approve it."""
     if facts.submitter and facts.submitter == facts.actor:
-        return (N_("Nobody may approve their own submission."), {})
+        return (N_("You submitted this dataset, so another reviewer must approve it: "
+                   "nobody approves their own submission."), {})
+    if facts.producer:
+        return (N_("You produce this dataset as {producer}, so a walidata outside its OPD "
+                   "must approve it: nobody approves their own data."),
+                {"producer": facts.producer})
     return None
 
 
@@ -155,13 +230,13 @@ TRANSITIONS: tuple[Transition, ...] = (
                (needs_complete_metadata, needs_a_resource), ("notify_walidata",),
                "The OPD submits its dataset to the walidata desk."),
     Transition("verify", (State.SUBMITTED,), (Role.WALIDATA,), _to(State.VERIFYING),
-               (not_own_submission,), ("notify_opd",),
+               (not_own_data,), ("notify_opd",),
                "The desk found files and metadata complete; layered verification starts."),
     Transition("verify", (State.VERIFYING,), (Role.WALIDATA,), _after_verification,
-               (not_own_submission, checks_pass), ("notify_pembina",),
+               (not_own_data, checks_pass), ("notify_pembina",),
                "Verification passed: to the pembina data where the group has one."),
     Transition("qa_approve", (State.QA,), (Role.PEMBINA,), _to(State.VERIFIED),
-               (not_own_submission,), ("notify_walidata",),
+               (not_own_data,), ("notify_walidata",),
                "The pembina data signs off the quality."),
     Transition("return", REVIEW_STATES, (Role.WALIDATA,), _to(State.RETURNED),
                (needs_a_finding,), ("notify_opd",),
@@ -170,10 +245,10 @@ TRANSITIONS: tuple[Transition, ...] = (
                (needs_a_finding,), ("notify_opd",),
                "The pembina data sends it back with findings."),
     Transition("ratify", (State.VERIFIED,), (Role.WALIDATA,), _to(State.RATIFIED),
-               (not_own_submission, checks_pass), ("berita_acara", "notify_opd"),
+               (not_own_data, checks_pass), ("berita_acara", "notify_opd"),
                "Ratified and recorded in a numbered berita acara."),
     Transition("publish", (State.RATIFIED,), (Role.WALIDATA,), _to(State.PUBLISHED),
-               (not_own_submission, checks_pass), ("make_public", "notify_opd"),
+               (not_own_data, checks_pass), ("make_public", "notify_opd"),
                "Published on the portal and to the national portals."),
     Transition("withdraw", (State.DRAFT, State.SUBMITTED, State.RETURNED),
                (Role.PRODUSEN, Role.WALIDATA), _to(State.WITHDRAWN), (), ("make_private",),
@@ -204,12 +279,16 @@ def decide(action: str, state: State, facts: Facts) -> tuple[Transition, State]:
         raise GuardFailed([(N_("Unknown review action {action}."), {"action": action})])
     transition = transition_for(action, state, facts.roles)
     if transition is None:
-        values = {"action": action, "state": state.value}
-        if any(t.action == action and state in t.sources for t in TRANSITIONS):
-            raise GuardFailed([(N_("Your role may not {action} a dataset in state {state}."),
-                                values)])
-        raise GuardFailed([(N_("A dataset in state {state} cannot take the action {action}."),
-                            values)])
+        who = tuple(dict.fromkeys(ROLE_NAMES[role] for t in TRANSITIONS
+                                  if t.action == action and state in t.sources
+                                  for role in t.roles))
+        if who:
+            raise GuardFailed([(N_("Only {who} may {verb} a dataset at this stage "
+                                   "({state}); you are {actor}."),
+                                {"who": who, "verb": VERBS[action], "state": state,
+                                 "actor": facts.actor_is or NO_ROLE})])
+        raise GuardFailed([(N_("{step} is not possible at this stage ({state})."),
+                            {"step": STEPS[action], "state": state})])
     reasons = [reason for guard in transition.guards if (reason := guard(facts))]
     if reasons:
         raise GuardFailed(reasons)
@@ -264,6 +343,13 @@ def markdown() -> str:
         "```mermaid", mermaid(), "```",
         "",
         "| state | Indonesian | English |", "| --- | --- | --- |", states,
+        "",
+        "| role | who |", "| --- | --- |",
+        *(f"| {role.value} | {who} |" for role, who in ROLE_DOCS.items()),
+        "",
+        "`not_own_data`: nobody approves a dataset they submitted, or one they produce "
+        "(editor or admin of its OPD, or its creator): the walidata organization's own "
+        "datasets are approved by another walidata.",
         "",
         "| action | from | to | who | guards | effects | meaning |",
         "| --- | --- | --- | --- | --- | --- | --- |", *rows,

@@ -35,7 +35,7 @@ def recipients(effects: tuple[str, ...], dataset: dict[str, Any]) -> dict[str, s
     """E-mail address → display name of everyone an effect asks to tell."""
     users: list[model.User] = []
     if "notify_walidata" in effects:
-        users += _members(roles.walidata_organization())
+        users += roles.walidata_accounts()
     if "notify_opd" in effects and dataset.get("owner_org"):
         users += _members(dataset["owner_org"], capacities=("editor", "admin"))
     if "notify_pembina" in effects and dataset["type"] in QA_GROUPS:
@@ -43,8 +43,7 @@ def recipients(effects: tuple[str, ...], dataset: dict[str, Any]) -> dict[str, s
     return {u.email: u.display_name for u in users if u.email and u.state == "active"}
 
 
-def _members(group_name: str, capacities: tuple[str, ...] = ("member", "editor", "admin")
-             ) -> list[model.User]:
+def _members(group_name: str, capacities: tuple[str, ...]) -> list[model.User]:
     group = model.Group.get(group_name)
     if group is None:
         return []

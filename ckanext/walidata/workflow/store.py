@@ -43,6 +43,12 @@ def get(package_id: str, lock: bool = False) -> Review | None:
                   row.submitted_at, row.updated_at, row.revision)
 
 
+def published(package_id: str) -> bool:
+    """Whether the walidata has published the dataset (and not withdrawn it since)."""
+    review = get(package_id)
+    return review is not None and review.state == State.PUBLISHED
+
+
 def ensure(package_id: str, initial: State) -> Review:
     """The dataset's review, created in ``initial`` state the first time it is asked for."""
     model.Session.execute(sa.text(
