@@ -15,9 +15,13 @@ reference codes        5        region and government affair are valid reference
 =====================  =======  ====================================================
 
 Points of a rule are shared equally among its items, so a schema with more
-fields does not weigh heavier. The rules read the dataset dict as
-``package_show`` returns it and the scheming schema of its type; datasets of
-the stock ``dataset`` type are measured against the Satu Data common block.
+fields does not weigh heavier. A field that names a review role
+(``walidata_signed_by: walidata`` or ``pembina``) is present once that role has
+signed the dataset's review: the berita acara records who they were, so asking
+the OPD to type it in as well would count a signed dataset as incomplete.
+The rules read the dataset dict as ``package_show`` returns it and the
+scheming schema of its type; datasets of the stock ``dataset`` type are
+measured against the Satu Data common block.
 Plain Python: no request, no database.
 """
 
@@ -73,11 +77,13 @@ def has_value(value: Any) -> bool:
 
 
 def measure(dataset: dict[str, Any], schema: dict[str, Any],
-            is_reference_code: Callable[[str, str], bool] | None = None) -> Completeness:
+            is_reference_code: Callable[[str, str], bool] | None = None,
+            signed: frozenset[str] = frozenset()) -> Completeness:
     """Score ``dataset`` against its scheming ``schema`` (dataset and resource fields).
 
     ``is_reference_code(scheme, code)`` tells whether a code exists; without
-    it the reference rule only checks that the codes are filled in.
+    it the reference rule only checks that the codes are filled in. ``signed``:
+    the review roles that have signed the dataset's current round.
     """
     missing: list[Missing] = []
     earned = 0.0
@@ -87,7 +93,9 @@ def measure(dataset: dict[str, Any], schema: dict[str, Any],
             ("required", REQUIRED_POINTS, [f for f in fields if f.get("required")]),
             ("recommended", RECOMMENDED_POINTS,
              [f for f in fields if f.get("recommended") and not f.get("required")])):
-        earned += _share(points, wanted, lambda f: _field_value(dataset, f), missing, rule)
+        earned += _share(points, wanted,
+                         lambda f: f.get("walidata_signed_by") in signed
+                         or _field_value(dataset, f), missing, rule)
 
     resources = dataset.get("resources") or []
     if not resources:

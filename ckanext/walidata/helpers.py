@@ -15,7 +15,32 @@ from . import completeness, reference
 def walidata_completeness(dataset: dict[str, Any]) -> completeness.Completeness:
     """The completeness score of a dataset, with what is missing."""
     return completeness.measure(dataset, dataset_schema(dataset.get("type", "dataset")),
-                                is_reference_code)
+                                is_reference_code, review_signatures(dataset.get("id")))
+
+
+# The review steps that sign a dataset, by role: the walidata passes verification or
+# ratifies, the pembina data approves the quality.
+SIGNING_STEPS = {"walidata": ("verify", "ratify"), "pembina": ("qa_approve",)}
+
+
+def review_signatures(package_id: str | None) -> frozenset[str]:
+    """The roles that signed the current round of a dataset's review.
+
+    Each submission opens a round, and a returned or withdrawn dataset is signed by
+    nobody: what was signed before goes through the review again. The first
+    ``verify`` only takes a submission up; passing verification signs.
+    """
+    from .workflow import store
+    from .workflow.machine import State
+
+    review = store.get(package_id) if package_id else None
+    if review is None or review.state in (State.RETURNED, State.WITHDRAWN):
+        return frozenset()
+    return frozenset(
+        role for event in store.events(package_id) if event["round"] == review.round
+        and not (event["action"] == "verify" and event["to_state"] == "verifying")
+        for role, steps in SIGNING_STEPS.items()
+        if event["action"] in steps and role in (event["actor_roles"] or []))
 
 
 SDI_TYPES = ("statistik", "geospasial", "keuangan", "pendukung")

@@ -15,12 +15,20 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib.pagination import Page
 from flask import Blueprint, Response, request
-from werkzeug.routing import BuildError
 
 from .. import helpers
 from ..workflow import dashboard as figures
 from ..workflow import machine, roles, store
-from ..workflow.template_helpers import display_name, state_info, when
+from ..workflow.machine import Role, State
+from ..workflow.template_helpers import (
+    ACTION_LABELS,
+    dataset_url,
+    display_name,
+    opd_organizations,
+    reviewer_roles,
+    state_info,
+    when,
+)
 from .common import action_context, current_user, error_messages, flash_errors
 
 klinik = Blueprint("klinik", __name__)
@@ -29,17 +37,28 @@ PER_PAGE = 25
 OVERDUE_ON_DASHBOARD = 20
 
 
-
-
 def _data_group_label(group: str) -> str:
     return helpers.language_text(helpers.DATASET_TYPE_LABELS.get(group, group))
 
 
-def _dataset_url(dataset_type: str, name: str) -> str:
-    try:
-        return tk.h.url_for(f"{dataset_type}.read", id=name)
-    except BuildError:  # a type without its own blueprint
-        return tk.h.url_for("dataset.read", id=name)
+def listed_states(viewer: frozenset[Role]) -> list[State]:
+    """The states a reviewer's queue has tabs for: the pembina data reviews only QA.
+
+    ``walidata_review_list`` lists nothing else to a pembina data, so a tab for
+    another state would list the same QA datasets under a wrong name.
+    """
+    return list(State) if Role.WALIDATA in viewer else [State.QA]
+
+
+def bulk_actions(states: list[State], viewer: frozenset[Role]) -> list[str]:
+    """The actions the viewer's role takes on datasets in ``states``, for the bulk menu.
+
+    Only those that need no written finding: the bulk form has no comment box, and a
+    return or a reasoned withdrawal belongs on the dataset's page.
+    """
+    return [action for action in machine.ACTIONS if any(
+        t.action == action and viewer & set(t.roles) and set(t.sources) & set(states)
+        and machine.needs_a_finding not in t.guards for t in machine.TRANSITIONS)]
 
 
 @klinik.route("/klinik")
@@ -51,18 +70,20 @@ def queue() -> str:
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Only the walidata and pembina data see the review queue."))
     user = current_user()
+    viewer = reviewer_roles(user)
     organizations = figures.organizations()
     org_titles = {org["id"]: org["title"] for org in organizations}
     data_groups = roles.workflow_types()
     # A pembina data (not walidata) sees only the data groups they assure.
-    if not roles.is_walidata(user):
+    if Role.WALIDATA not in viewer:
         data_groups = [g for g in data_groups if g in roles.pembina_groups(user)]
         if not data_groups:
             return tk.abort(403, tk._("Only the walidata and pembina data see the review "
                                       "queue."))
+    tabs = listed_states(viewer)
 
     state = request.args.get("state", "")
-    if state not in {s.value for s in machine.State}:
+    if state not in {s.value for s in tabs}:
         state = ""
     organization = request.args.get("organization", "")
     if organization not in {org["name"] for org in organizations}:
@@ -80,11 +101,13 @@ def queue() -> str:
                "data_group": data_group or data_groups, "overdue": overdue}
     list_action = tk.get_action("walidata_review_list")
     counts = {s.value: list_action(dict(context), dict(filters, state=s.value, limit=1))["count"]
-              for s in machine.State}
-    result = list_action(dict(context), dict(filters, state=state or None, limit=PER_PAGE,
-                                             offset=(page - 1) * PER_PAGE))
+              for s in tabs}
+    waiting = [s for s in machine.REVIEW_STATES if s in tabs]
+    result = list_action(dict(context), dict(
+        filters, state=state or [s.value for s in waiting], limit=PER_PAGE,
+        offset=(page - 1) * PER_PAGE))
     rows = [dict(row,
-                 url=_dataset_url(row["data_group"], row["name"]),
+                 url=dataset_url(row["data_group"], row["name"]),
                  organization_title=org_titles.get(row["owner_org"], ""),
                  data_group_label=_data_group_label(row["data_group"]),
                  state_info=state_info(row["state"]),
@@ -105,13 +128,27 @@ def queue() -> str:
     return tk.render("walidata/klinik/queue.html", extra_vars={
         "rows": rows, "count": result["count"], "page": pager, "args": args, "url": url,
         "states": [dict(state_info(s.value), count=counts[s.value],
-                        waiting=s in machine.REVIEW_STATES) for s in machine.State],
-        "waiting_count": sum(counts[s.value] for s in machine.REVIEW_STATES),
+                        waiting=s in machine.REVIEW_STATES) for s in tabs],
+        "waiting_count": sum(counts[s.value] for s in waiting),
         "organizations": organizations,
         "data_groups": [{"value": g, "label": _data_group_label(g)} for g in data_groups],
         "overdue_days": tk.config.get("ckanext.walidata.workflow.overdue_days"),
-        "is_walidata": roles.is_walidata(user),
+        "is_walidata": Role.WALIDATA in viewer,
+        "bulk_actions": [{"value": action, "label": tk._(ACTION_LABELS[action])}
+                         for action in bulk_actions([State(state)] if state else waiting,
+                                                    viewer)],
     })
+
+
+@klinik.route("/klinik/opd")
+def opd() -> str:
+    """The OPD's own review list: its datasets by review state, returned ones first."""
+    user = current_user()
+    if user is None:
+        return tk.abort(403, tk._("Sign in to see your datasets in review."))
+    if not opd_organizations(user):
+        return tk.abort(403, tk._("Only the editors of an OPD have datasets in review."))
+    return tk.render("walidata/klinik/opd.html")
 
 
 def _portal_zone() -> dt.tzinfo:
@@ -144,7 +181,7 @@ def dashboard() -> str:
         "stages": [dict(state_info(s.value), **stages[s.value])
                    for s in machine.State if s.value in stages],
         "overdue_count": overdue["count"],
-        "overdue": [dict(row, url=_dataset_url(row["data_group"], row["name"]),
+        "overdue": [dict(row, url=dataset_url(row["data_group"], row["name"]),
                          organization_title=orgs.get(row["owner_org"], {}).get("title", ""),
                          state_info=state_info(row["state"]),
                          waiting_since=when(row["updated_at"]))
@@ -154,8 +191,6 @@ def dashboard() -> str:
                     "last": end - dt.timedelta(seconds=1),
                     **figures.submissions(start, end)},
     })
-
-
 
 
 @klinik.route("/klinik/bulk", methods=["POST"])
@@ -192,7 +227,7 @@ def revise(id: str) -> Any:
     except tk.ValidationError as error:
         flash_errors(error.error_dict)
         dataset = model.Package.get(id)
-        return tk.redirect_to(_dataset_url(dataset.type, dataset.name) if dataset
+        return tk.redirect_to(dataset_url(dataset.type, dataset.name) if dataset
                               else tk.h.url_for("dataset.search"))
     tk.h.flash_success(tk._("The next period is prepared on this private copy; the "
                             "published version stays public until the copy is published."))
@@ -227,7 +262,7 @@ def act(id: str, verb: str) -> Any:
         except tk.NotAuthorized:
             # Returned or withdrawn: back with its OPD, out of the reviewer's sight.
             return tk.redirect_to(tk.h.url_for("klinik.queue"))
-    return tk.redirect_to(_dataset_url(dataset.type, dataset.name))
+    return tk.redirect_to(dataset_url(dataset.type, dataset.name))
 
 
 def _attachment_name(number: str) -> str:

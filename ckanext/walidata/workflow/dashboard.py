@@ -122,3 +122,34 @@ def submissions(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
     submitted = [row for row in rows if row["submissions"]]
     return {"count": len(submitted), "total": len(rows), "submitted": submitted,
             "not_submitted": [row for row in rows if not row["submissions"]]}
+
+
+def opd_datasets(organization_ids: list[str], types: list[str]) -> list[dict[str, Any]]:
+    """The reviewed datasets of some OPDs with their review state, for the OPD's own list.
+
+    A dataset without a review row is a draft (private) or was public before the review
+    existed (published), as the review actions read it. A returned dataset carries the
+    finding that returned it (``finding``, ``finding_by``, ``finding_at``): the OPD
+    needs it to fix the dataset.
+    """
+    if not organization_ids or not types:
+        return []
+    return _rows("""
+        SELECT p.id, p.name, coalesce(nullif(p.title, ''), p.name) AS title,
+               p.type AS data_group, p.owner_org,
+               coalesce(r.state, CASE WHEN p.private THEN 'draft' ELSE 'published' END)
+                   AS state,
+               coalesce(r.round, 0) AS round,
+               coalesce(r.updated_at, p.metadata_modified) AS updated_at,
+               back.comment AS finding, back.findings AS findings,
+               back.actor AS finding_by, back.created_at AS finding_at
+        FROM package p
+        LEFT JOIN walidata_review r ON r.package_id = p.id
+        LEFT JOIN LATERAL (
+            SELECT e.comment, e.findings, e.actor, e.created_at
+            FROM walidata_review_event e
+            WHERE e.package_id = p.id AND e.action = 'return' AND r.state = 'returned'
+            ORDER BY e.id DESC LIMIT 1) back ON true
+        WHERE p.state = 'active' AND p.owner_org = ANY(:orgs) AND p.type = ANY(:types)
+        ORDER BY coalesce(r.updated_at, p.metadata_modified) DESC, p.name""",
+                 orgs=organization_ids, types=types)

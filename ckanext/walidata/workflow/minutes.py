@@ -18,6 +18,10 @@ Fonts, in this order (first found wins), all without network:
 
 Characters that the chosen font lacks are folded (``≥`` to ``>=``, ``ğ`` to
 ``g``) rather than dropped, and ``?`` marks what cannot be folded.
+
+The minutes are an Indonesian document: review roles and actions given as the
+workflow's codes (``produsen``, ``qa_approve``) are written as their Indonesian
+labels, and times in the portal's zone (``ckan.display_timezone``) with its name.
 Plain Python: no request, no database.
 """
 
@@ -29,11 +33,13 @@ import io
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+import zoneinfo
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import Align, TableBordersLayout, TableCellFillMode, XPos, YPos
@@ -46,12 +52,61 @@ STATUSES = ("lulus", "peringatan", "gagal", "tidak dijalankan")
 
 @dataclass(frozen=True)
 class Signatory:
-    """One person's step on the review path, e.g. the walidata who ratified."""
+    """One person's step on the review path, e.g. the walidata who ratified.
 
-    role: str  # "Walidata", "Pembina data (BPS)", "Produsen data (OPD)"
-    name: str
-    action: str  # "Mengajukan", "Memverifikasi", "Mengesahkan"
+    ``role`` and ``action`` are prose or the workflow's codes (``walidata``,
+    ``pembina, walidata``; ``qa_approve``), which are printed as their labels.
+    """
+
+    role: str  # "Walidata", "Pembina data (BPS)", "Produsen data (OPD)", or codes
+    name: str  # the person's full name
+    action: str  # "Mengajukan", "Memverifikasi", "Mengesahkan", or a code
     at: datetime
+    round: int = 0  # the review round of the step; 0 when not known
+
+
+# The workflow's role and action codes in the minutes' words.
+ROLE_LABELS = {"produsen": "Produsen data (OPD)", "walidata": "Walidata",
+               "pembina": "Pembina data"}
+ACTION_LABELS = {
+    "submit": "Mengajukan", "verify": "Memverifikasi", "return": "Mengembalikan dengan temuan",
+    "qa_approve": "Menjamin kualitas", "ratify": "Mengesahkan", "publish": "Mempublikasikan",
+    "withdraw": "Menarik dari tinjauan",
+}
+# The steps whose author signs a block at the foot of the minutes.
+SIGNING = {"pembina": "qa_approve", "walidata": "ratify"}
+
+
+def role_label(role: str, dataset_type: str = "") -> str:
+    """``pembina, walidata`` → ``Pembina data (BPS), Walidata``; prose is kept as given."""
+    from .machine import QA_GROUPS
+
+    codes = [code.strip() for code in role.split(",")]
+    if not all(code in ROLE_LABELS for code in codes):
+        return role
+    agency = QA_GROUPS.get(dataset_type)
+    return ", ".join(f"{ROLE_LABELS[code]} ({agency})" if code == "pembina" and agency
+                     else ROLE_LABELS[code] for code in codes)
+
+
+def action_label(action: str) -> str:
+    """``qa_approve`` → ``Menjamin kualitas``; prose is kept as given."""
+    return ACTION_LABELS.get(action, action)
+
+
+def people(events: Iterable[Mapping[str, Any]], display_name: Callable[[str], str]
+           ) -> tuple[Signatory, ...]:
+    """Everyone who acted on the dataset, in every round, from the review's event log.
+
+    ``events`` as the review store lists them (``action``, ``actor``, ``actor_roles``,
+    ``round``, ``created_at`` in ISO 8601); automatic steps (the quality checks) are
+    not people's and are left out. ``display_name`` turns a user name into a full name.
+    """
+    return tuple(
+        Signatory(role=", ".join(event["actor_roles"] or ()), name=display_name(event["actor"]),
+                  action=event["action"], at=datetime.fromisoformat(event["created_at"]),
+                  round=event["round"])
+        for event in events if event["action"] in ACTION_LABELS)
 
 
 @dataclass(frozen=True)
@@ -82,6 +137,9 @@ class MinutesRecord:
     signatories: tuple[Signatory, ...]
     ratified_at: datetime
     url: str
+    # The zone the portal shows times in (``ckan.display_timezone``, e.g. Asia/Makassar);
+    # empty: every time as it carries its zone.
+    zone: str = ""
 
     def __post_init__(self) -> None:
         if not self.number.strip():
@@ -445,14 +503,19 @@ def _when(moment: datetime) -> str:
 
 
 def _pick(signatories: tuple[Signatory, ...], want: str, avoid: str = "") -> Signatory | None:
-    """The last signatory in ``want``'s role: the latest step is the one that counts."""
+    """Who signs for ``want``'s role: the last to take its signing step, else its last step.
+
+    The latest step is the one that counts: a pembina's return of an earlier round does
+    not sign the minutes when their quality approval of this round does.
+    """
     def fits(s: Signatory) -> bool:
         role = s.role.casefold()
         return want in role and not (avoid and avoid in role)
 
     exact = [s for s in signatories if s.role.casefold().strip() == want]
     matches = exact or [s for s in signatories if fits(s)]
-    return matches[-1] if matches else None
+    signing = {SIGNING[want], ACTION_LABELS[SIGNING[want]]}
+    return ([s for s in matches if s.action in signing] or matches or [None])[-1]
 
 
 def _utc_if_naive(moment: datetime) -> datetime:
@@ -460,13 +523,36 @@ def _utc_if_naive(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def portal_zone(name: str) -> tzinfo | None:
+    """The zone of ``ckan.display_timezone`` (an IANA name or ``server``); None if unknown."""
+    if name == "server":
+        return datetime.now().astimezone().tzinfo
+    try:
+        return zoneinfo.ZoneInfo(name) if name else None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _in_zone(record: MinutesRecord) -> MinutesRecord:
+    """The record with every time in the portal's zone; naive times are UTC."""
+    zone = portal_zone(record.zone)
+
+    def shift(moment: datetime) -> datetime:
+        moment = _utc_if_naive(moment)
+        return moment.astimezone(zone) if zone else moment
+
+    return replace(record, ratified_at=shift(record.ratified_at),
+                   signatories=tuple(replace(s, at=shift(s.at)) for s in record.signatories))
+
+
 def render(record: MinutesRecord, *, fonts: FontSet | None = None) -> bytes:
     """The minutes as PDF bytes; the same record (and font set) gives the same bytes.
 
-    Times are printed in the zone they carry: pass them converted to the portal's
-    display zone (``ckan.display_timezone``); naive ones are taken as UTC.
+    Times are printed in ``record.zone`` (the portal's ``ckan.display_timezone``),
+    or in the zone they carry when it is empty; naive ones are taken as UTC.
     """
     fonts = fonts or find_fonts()
+    record = _in_zone(record)
     with tempfile.TemporaryDirectory(prefix="walidata-minutes-") as tmp:
         # Lay out once to count the pages (the footer does not move anything), then for real.
         draft = _Minutes(record.number, fonts, Path(tmp))
@@ -477,7 +563,7 @@ def render(record: MinutesRecord, *, fonts: FontSet | None = None) -> bytes:
 
 
 def _compose(pdf: _Minutes, r: MinutesRecord) -> None:
-    ratified = _utc_if_naive(r.ratified_at)
+    ratified = r.ratified_at
     pdf.set_creation_date(ratified)
     pdf.set_title(pdf.t(f"Berita Acara {r.number}"))
     pdf.set_subject(pdf.t(r.dataset_title))
@@ -559,10 +645,14 @@ def _compose(pdf: _Minutes, r: MinutesRecord) -> None:
     pdf.heading("IV", "Pihak yang terlibat", "People, roles and actions")
     if r.signatories:
         pdf.grid(("No", "Peran", "Nama", "Tindakan", "Waktu"), (
-            (f"{i}.", s.role, s.name, s.action,
+            (f"{i}.", role_label(s.role, r.dataset_type), s.name,
+             action_label(s.action) + (f"\n(putaran ke-{s.round})" if s.round else ""),
              f"{format_date(s.at)}\n{format_time(s.at)}")
             for i, s in enumerate(r.signatories, 1)
         ), widths=(9, 40, 50, 32, 39))
+        if r.zone and portal_zone(r.zone):
+            pdf.paragraph(f"Waktu dalam {zone_label(ratified)} ({r.zone}).", size=8,
+                          color=MUTED, height=4, align=Align.L)
     else:
         pdf.paragraph("Tidak ada pihak yang tercatat.")
 
@@ -619,7 +709,8 @@ def _signatures(pdf: _Minutes, r: MinutesRecord, ratified: datetime) -> None:
         pdf.cell(col, 5, pdf.t(dated), align=Align.C)
         pdf.set_xy(x, top + 5)
         pdf.style(10, bold=True)
-        pdf.cell(col, 5, pdf.t(f"{person.role if person else fallback},"), align=Align.C)
+        role = role_label(person.role, r.dataset_type) if person else fallback
+        pdf.cell(col, 5, pdf.t(f"{role},"), align=Align.C)
         pdf.set_xy(x, top + 12)
         pdf.style(7.5, color=MUTED)
         note = ("disetujui secara elektronik melalui sistem" if person
@@ -636,6 +727,6 @@ def _signatures(pdf: _Minutes, r: MinutesRecord, ratified: datetime) -> None:
             pdf.line(x + (col - width) / 2, top + 29.2, x + (col + width) / 2, top + 29.2)
             pdf.set_xy(x, top + 30.5)
             pdf.style(8, color=MUTED)
-            pdf.multi_cell(col, 4, pdf.t(f"{person.action}, {_when(person.at)}"),
+            pdf.multi_cell(col, 4, pdf.t(f"{action_label(person.action)}, {_when(person.at)}"),
                            align=Align.C)
     pdf.set_xy(MARGIN, top + 40)

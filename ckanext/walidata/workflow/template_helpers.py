@@ -12,10 +12,11 @@ from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from werkzeug.routing import BuildError
 
 from .. import helpers
-from . import machine, roles
-from .machine import N_, State
+from . import dashboard, machine, roles
+from .machine import N_, Role, State
 
 # Bootstrap 5 badge classes: waiting states are blue, the OPD's turn is yellow.
 STATE_BADGES = {
@@ -156,12 +157,106 @@ def walidata_review_panel(pkg: dict[str, Any]) -> dict[str, Any] | None:
                   "url": tk.h.url_for("klinik.minutes", id=dataset_ref, number=number)}
                  for number in review["minutes"]],
         revise_url=tk.h.url_for("klinik.revise", id=dataset_ref)
-        if state == State.PUBLISHED.value and machine.Role.PRODUSEN in roles.roles_for(
-            model.User.get(tk.current_user.name) if tk.current_user.is_authenticated else None,
-            pkg) else None,
+        if state == State.PUBLISHED.value
+        and Role.PRODUSEN in roles.roles_for(_signed_in_user(), pkg) else None,
     )
+
+
+def _signed_in_user() -> model.User | None:
+    return model.User.get(tk.current_user.name) if tk.current_user.is_authenticated else None
+
+
+def reviewer_roles(user: model.User | None) -> frozenset[Role]:
+    """The roles the review queue serves ``user`` in, whatever the dataset."""
+    found = set()
+    if roles.is_walidata(user):
+        found.add(Role.WALIDATA)
+    if roles.pembina_groups(user):
+        found.add(Role.PEMBINA)
+    return frozenset(found)
+
+
+def opd_organizations(user: model.User | None) -> list[dict[str, Any]]:
+    """The OPDs whose datasets ``user`` prepares (produsen data: may update their datasets)."""
+    if user is None:
+        return []
+    return tk.get_action("organization_list_for_user")(
+        {"user": user.name, "ignore_auth": True},
+        {"id": user.id, "permission": "update_dataset"})
+
+
+# The OPD's own list: what is its turn first (returned before drafts), then what waits
+# for the reviewers, then what is done.
+OPD_ORDER = (State.RETURNED, State.DRAFT, State.WITHDRAWN, State.SUBMITTED, State.VERIFYING,
+             State.QA, State.VERIFIED, State.RATIFIED, State.PUBLISHED)
+OPD_SECTION_NOTES = {
+    State.RETURNED: N_("Returned with the walidata's findings: fix the dataset, then submit "
+                       "it again from its page."),
+    State.DRAFT: N_("Not submitted yet: complete the metadata and submit from the "
+                    "dataset's page."),
+    State.WITHDRAWN: N_("Withdrawn from the review."),
+}
+
+
+def walidata_opd_datasets() -> dict[str, Any]:
+    """The signed-in OPD's reviewed datasets by review state, returned ones first.
+
+    ``{organizations, count, sections: [{state, note, rows}]}``; CKAN's dashboard lists
+    only the datasets a user created, and never the private ones of their OPD.
+    """
+    organizations = opd_organizations(_signed_in_user())
+    titles = {org["id"]: org.get("title") or org["name"] for org in organizations}
+    rows = dashboard.opd_datasets(list(titles), roles.workflow_types())
+    sections = []
+    for state in OPD_ORDER:
+        mine = [dict(row,
+                     url=dataset_url(row["data_group"], row["name"]),
+                     organization_title=titles.get(row["owner_org"], ""),
+                     finding_by_name=display_name(row["finding_by"]),
+                     finding_at=when(row["finding_at"].isoformat())
+                     if row["finding_at"] else None,
+                     extra_findings=[f for f in row["findings"] or []
+                                     if f != row["finding"]],
+                     since=when(row["updated_at"].isoformat()))
+                for row in rows if row["state"] == state.value]
+        if mine:
+            note = OPD_SECTION_NOTES.get(state)
+            sections.append({"state": state_info(state.value), "rows": mine,
+                             "note": tk._(note) if note else ""})
+    return {"organizations": organizations, "count": len(rows), "sections": sections}
+
+
+def dataset_url(dataset_type: str, name: str) -> str:
+    """A dataset's page under its type's own route (``/statistik/<name>``)."""
+    try:
+        return tk.h.url_for(f"{dataset_type}.read", id=name)
+    except BuildError:  # a type without its own blueprint
+        return tk.h.url_for("dataset.read", id=name)
+
+
+def walidata_klinik_nav() -> dict[str, str] | None:
+    """The header's link to the review: the queue for reviewers, the OPD's own list.
+
+    None for anonymous users and for users who neither review nor prepare data.
+    """
+    user = _signed_in_user()
+    if reviewer_roles(user):
+        return {"url": tk.h.url_for("klinik.queue"), "label": tk._("Klinik Walidata"),
+                "endpoint": "klinik.queue"}
+    if opd_organizations(user):
+        return {"url": tk.h.url_for("klinik.opd"), "label": tk._("My datasets in review"),
+                "endpoint": "klinik.opd"}
+    return None
+
+
+def walidata_is_reviewed_type(dataset_type: str | None) -> bool:
+    """Whether datasets of this type go through the Klinik Walidata before publication."""
+    return dataset_type in roles.workflow_types()
 
 
 def get_helpers() -> dict[str, Any]:
     """The helpers to register in the plugin's ``get_helpers``."""
-    return {"walidata_review_panel": walidata_review_panel}
+    return {"walidata_review_panel": walidata_review_panel,
+            "walidata_opd_datasets": walidata_opd_datasets,
+            "walidata_klinik_nav": walidata_klinik_nav,
+            "walidata_is_reviewed_type": walidata_is_reviewed_type}
