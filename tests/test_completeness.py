@@ -74,3 +74,21 @@ def test_reference_codes_are_checked_only_when_a_checker_is_given():
                                              (79, "50-79"), (80, "80-100"), (100, "80-100")])
 def test_bands(score, band):
     assert band_of(score) == band
+
+
+def test_a_signature_fills_the_field_of_the_role_that_signed():
+    schema = {"dataset_fields": [
+        {"field_name": "title", "required": True},
+        {"field_name": "walidata", "recommended": True, "walidata_signed_by": "walidata"},
+        {"field_name": "pembina_data", "recommended": True, "walidata_signed_by": "pembina"},
+    ]}
+    unsigned = measure(dataset(), schema, is_code)
+    assert [m.field for m in unsigned.missing] == ["walidata", "pembina_data"]
+    assert unsigned.score == 80
+    walidata_only = measure(dataset(), schema, is_code, frozenset({"walidata"}))
+    assert [m.field for m in walidata_only.missing] == ["pembina_data"]
+    both = measure(dataset(), schema, is_code, frozenset({"walidata", "pembina"}))
+    assert both.missing == [] and both.score == 100
+    # A value typed in counts as before, signed or not.
+    typed = measure(dataset(walidata="Diskominfo", pembina_data="bps"), schema, is_code)
+    assert typed.score == 100

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.usefixtures("with_plugins")]
 def dataset(module_db):
     for name in ("opd-dinkes", "walidata"):
         factories.User(name=name, password=PASSWORD, email=f"{name}@example.go.id")
-    factories.Organization(name="diskominfo", users=[{"name": "walidata", "capacity": "editor"}])
+    factories.Organization(name="diskominfo", users=[{"name": "walidata", "capacity": "admin"}])
     org = factories.Organization(name="dinas-kesehatan", title="Dinas Kesehatan",
                                  users=[{"name": "opd-dinkes", "capacity": "editor"}])
     return create_checked("opd-dinkes", name="survei-puskesmas",

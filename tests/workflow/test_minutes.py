@@ -26,6 +26,7 @@ from ckanext.walidata.workflow.minutes import (
     format_date,
     format_time,
     minutes_number,
+    people,
     render,
     spell_number,
     zone_label,
@@ -275,3 +276,52 @@ def test_the_record_checks_itself():
     record = realistic_record(findings=list(FINDINGS))
     assert record.findings == FINDINGS
     hash(record)
+
+
+def test_role_and_action_codes_are_printed_as_their_labels_in_the_portal_zone():
+    utc = timezone.utc
+    coded = (
+        Signatory("produsen", "Maria Goreti Bria", "submit",
+                  datetime(2026, 3, 9, 0, 15, tzinfo=utc), round=1),
+        Signatory("walidata", "Theresia Lusi Seran", "return",
+                  datetime(2026, 3, 10, 6, 2, tzinfo=utc), round=1),
+        Signatory("pembina", "Agustinus Ratu Djawa", "qa_approve",
+                  datetime(2026, 3, 13, 3, 40, tzinfo=utc), round=2),
+        Signatory("walidata", "Theresia Lusi Seran", "ratify",
+                  datetime(2026, 3, 16, 2, 30, tzinfo=utc), round=2),
+    )
+    pdf = render(realistic_record(signatories=coded, zone="Asia/Makassar",
+                                  ratified_at=datetime(2026, 3, 16, 2, 30, tzinfo=utc)))
+    text = " ".join(pages_text(pdf))
+    for code in ("produsen", "qa_approve", "ratify", " UTC"):
+        assert code not in text
+    assert "Produsen data (OPD) Maria Goreti Bria Mengajukan (putaran ke-1)" in text
+    assert "Mengembalikan dengan temuan (putaran ke-1)" in text
+    assert "Pembina data (BPS) Agustinus Ratu Djawa Menjamin kualitas (putaran ke-2)" in text
+    assert "9 Maret 2026 08.15 WITA" in text  # 00.15 UTC
+    assert "pukul 10.30 WITA" in text
+    assert "Waktu dalam WITA (Asia/Makassar)." in text
+    closing = text[text.index("V. Pengesahan"):]
+    assert "Pembina data (BPS), (disetujui secara elektronik" in closing
+    assert "Agustinus Ratu Djawa Menjamin kualitas, 13 Maret 2026, 11.40 WITA" in closing
+    assert "Theresia Lusi Seran Mengesahkan, 16 Maret 2026, 10.30 WITA" in closing
+
+
+def test_people_lists_every_round_by_full_name_without_automatic_steps():
+    events = [
+        {"action": "submit", "actor": "opd", "actor_roles": ["produsen"], "round": 1,
+         "created_at": "2026-03-09T00:15:00+00:00"},
+        {"action": "check", "actor": "", "actor_roles": [], "round": 1,
+         "created_at": "2026-03-09T00:16:00+00:00"},
+        {"action": "return", "actor": "desk", "actor_roles": ["walidata"], "round": 1,
+         "created_at": "2026-03-10T06:02:00+00:00"},
+        {"action": "submit", "actor": "opd", "actor_roles": ["produsen"], "round": 2,
+         "created_at": "2026-03-11T01:00:00+00:00"},
+    ]
+    names = {"opd": "Maria Goreti Bria", "desk": "Theresia Lusi Seran"}
+    listed = people(events, names.__getitem__)
+    assert [(s.name, s.role, s.action, s.round) for s in listed] == [
+        ("Maria Goreti Bria", "produsen", "submit", 1),
+        ("Theresia Lusi Seran", "walidata", "return", 1),
+        ("Maria Goreti Bria", "produsen", "submit", 2)]
+    assert listed[0].at == datetime(2026, 3, 9, 0, 15, tzinfo=timezone.utc)

@@ -9,8 +9,10 @@ score after the signatures, and the berita acara made from the real event log.
 
 from __future__ import annotations
 
+import gettext
 import io
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import ckan.model as model
@@ -21,6 +23,7 @@ from ckan.tests import factories
 from ckan.tests.helpers import _get_test_app, call_action
 from pypdf import PdfReader
 
+import ckanext.walidata
 from ckanext.walidata.workflow import minutes, store
 from ckanext.walidata.workflow.template_helpers import display_name
 from tests.pages import login, soup, text
@@ -298,3 +301,40 @@ def test_the_minutes_name_everyone_of_every_round_in_the_portal_zone(app, screen
     assert f"{FULL_NAMES['bps-ntt']} Menjamin kualitas" in closing
     assert f"{FULL_NAMES['walidata']} Mengesahkan" in closing
     assert "Pembina data (BPS), (disetujui secara elektronik" in closing
+
+
+# --- Indonesian, the portal's default language -------------------------------------------
+
+
+def _compiled(msgid: str) -> bool:
+    """Whether the compiled Indonesian catalogue translates ``msgid`` yet."""
+    mo = Path(ckanext.walidata.__file__).parent / "i18n/id/LC_MESSAGES/ckanext-walidata.mo"
+    if not mo.exists():
+        return False
+    with mo.open("rb") as catalogue:
+        return gettext.GNUTranslations(catalogue).gettext(msgid) != msgid
+
+
+@pytest.mark.ckan_config("ckan.locale_default", "id")
+def test_the_default_locale_shows_the_review_states_in_indonesian(app, screens):
+    login(app, "opd-dinkes")
+    page = soup(app.get("/klinik/opd", status=200))
+    labels = [text(s.select_one("h3 .badge")) for s in page.select("section.walidata-opd-state")]
+    assert labels == ["Dikembalikan", "Persiapan", "Diajukan", "Penjaminan mutu", "Disahkan"]
+    login(app, "bps-ntt")
+    tab = soup(app.get("/klinik", status=200)).select_one(
+        '.walidata-state-counts a[data-state="qa"]')
+    assert "Penjaminan mutu" in text(tab)
+
+
+@pytest.mark.skipif(not _compiled("Save draft"), reason=(
+    "checks the msgids of /tmp/i18n/screens.po once they are merged and compiled"))
+@pytest.mark.ckan_config("ckan.locale_default", "id")
+def test_the_default_locale_shows_the_new_screens_in_indonesian(app, screens):
+    login(app, "opd-dinkes")
+    page = soup(app.get("/klinik/opd", status=200))
+    assert text(page.select_one("h1")) == "Dataset saya dalam verifikasi"
+    assert text(page.select_one(".walidata-klinik-nav a")) == "Dataset saya dalam verifikasi"
+    assert "perbaiki dataset" in text(page.select_one('section[data-state="returned"] p'))
+    form = soup(app.get("/statistik/new", status=200))
+    assert text(form.select_one("#field-frekuensi option[selected]")) == "Pilih…"
