@@ -51,12 +51,23 @@ def resource_validation_show(context: dict[str, Any], data_dict: dict[str, Any]
     return _as_validation(row, with_report=True)
 
 
+def _request_bytes() -> int:
+    """The largest file a web request checks itself (``sync_max_mb``)."""
+    return tk.config.get("ckanext.walidata.quality.sync_max_mb") * 1024 * 1024
+
+
 def resource_validation_run(context: dict[str, Any], data_dict: dict[str, Any]
                             ) -> dict[str, Any]:
     """Validate a CSV/XLSX resource again, in the background (default) or at once.
 
+    A big file is never checked inside a web request: with ``async: false`` a file larger
+    than ``ckanext.walidata.quality.sync_max_mb`` (an XLSX also unpacked), or a link that
+    does not download within ``fetch_timeout``, is queued for the worker as with
+    ``async: true``, and the run comes back ``created`` rather than finished.
+
     :param resource_id: the resource
-    :param async: false to validate in this request and return the finished run
+    :param async: false to validate in this request and return the finished run (small
+        files only, see above)
     :returns: the validation (see ``resource_validation_show``, without the report)
     """
     resource_id = tk.get_or_bust(data_dict, "resource_id")
@@ -72,7 +83,7 @@ def resource_validation_run(context: dict[str, Any], data_dict: dict[str, Any]
         runner.schedule(dict(dataset, resources=[resource]), user, force=True)
         model.repo.commit()
     else:
-        runner.run_now(dataset, resource, user)
+        runner.run_now(dataset, resource, user, max_bytes=_request_bytes())
     row = store.get(resource_id)
     assert row is not None
     return _as_validation(row, with_report=False)
@@ -112,7 +123,9 @@ def walidata_quality_run(context: dict[str, Any], data_dict: dict[str, Any]
     """Run all checks of a dataset again: the review's one button.
 
     :param id: dataset id or name
-    :param async: false to run them in this request
+    :param async: false to run them in this request; a file larger than
+        ``ckanext.walidata.quality.sync_max_mb`` is queued for the worker instead (see
+        ``resource_validation_run``)
     :returns: the dataset's checks (see ``walidata_quality_show``)
     """
     tk.check_access("walidata_quality_run", context, data_dict)
@@ -126,7 +139,7 @@ def walidata_quality_run(context: dict[str, Any], data_dict: dict[str, Any]
     else:
         for resource in dataset.get("resources") or []:
             if runner.is_tabular(resource):
-                runner.run_now(dataset, resource, user)
+                runner.run_now(dataset, resource, user, max_bytes=_request_bytes())
     return review.dataset_quality(
         tk.get_action("package_show")({"ignore_auth": True}, {"id": dataset["id"]}))
 

@@ -5,6 +5,12 @@ its job is queued on CKAN's Redis queue only after that transaction commits (a w
 sees a resource its writer has not committed, and a rolled back change queues nothing).
 The job streams the file through ``quality.engine`` and stores report, summary and profile
 in one transaction with the inferred data dictionary and the search index.
+
+What a check may read and spend: a linked file is downloaded through ``quality.fetch``
+(public addresses only, bounded redirects, size and time) and frictionless reads the local
+copy; an XLSX is judged by ``quality.archive`` before it is unpacked; a job in the worker
+runs under a time and a memory limit (:func:`job_limits`); and a web request checks only
+small files (:func:`run_now`), handing bigger ones to the worker.
 """
 
 from __future__ import annotations
@@ -14,7 +20,11 @@ import datetime as dt
 import json
 import logging
 import os
+import resource as rlimits
+import signal
 import tempfile
+import threading
+import types
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +34,9 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from file_keeper import FileData, Location
-from rq import Retry
+from rq import Retry, get_current_job
 
+from ..quality import limits
 from ..quality.formats import format_of
 from ..workflow import machine
 from ..workflow import store as review_store
@@ -33,7 +44,7 @@ from . import store
 
 # The checks (frictionless and its dependencies) load on first use, not with the plugin.
 if TYPE_CHECKING:
-    from ..quality import engine
+    from ..quality import archive, engine, fetch
     from ..quality.context import CheckContext, Peer
     from ..quality.profile import Profile
 
@@ -49,30 +60,69 @@ def is_tabular(resource: Mapping[str, Any]) -> bool:
                      ) is not None
 
 
+def fetch_limits(max_bytes: int | None = None, in_request: bool = False
+                 ) -> fetch.FetchLimits:
+    """The download limits from the options; ``max_bytes`` lowers the size limit."""
+    from ..quality import fetch
+
+    try:
+        allowed = fetch.AllowList.parse(
+            tk.config.get("ckanext.walidata.quality.fetch_allowed_hosts") or [])
+    except ValueError as error:
+        raise limits.CheckRefused(
+            "The option ckanext.walidata.quality.fetch_allowed_hosts is not valid: {error}.",
+            error=str(error)) from error
+    largest = tk.config.get("ckan.max_resource_size") * limits.MB
+    timeout = tk.config.get("ckanext.walidata.quality.fetch_timeout")
+    return fetch.FetchLimits(
+        max_bytes=min(largest, max_bytes) if max_bytes is not None else largest,
+        timeout=timeout, deadline=timeout if in_request else None,
+        max_redirects=tk.config.get("ckanext.walidata.quality.fetch_max_redirects"),
+        allowed=allowed)
+
+
 @contextlib.contextmanager
-def local_source(resource: Mapping[str, Any]) -> Iterator[str]:
-    """A path (uploads) or an http(s) URL frictionless can stream; never another scheme."""
+def local_source(resource: Mapping[str, Any], max_bytes: int | None = None,
+                 in_request: bool = False) -> Iterator[str]:
+    """A local path of the resource's file, for frictionless (which never opens a URL).
+
+    An upload is read where the storage keeps it; a link is downloaded into a temporary
+    file through ``quality.fetch``'s guards. ``max_bytes`` limits the file's size (a file
+    beyond it raises ``limits.BeyondLimit``); a link is always limited by
+    ``ckan.max_resource_size``, and in a web request also by ``fetch_timeout`` in all.
+    """
+    url = str(resource.get("url") or "")
+    # The copy is named by the table's format, never by the link's name: frictionless would
+    # unpack a ``.gz`` or ``.zip`` copy (a compression bomb) without the XLSX limits.
+    fmt = format_of(url, str(resource.get("format") or ""))
+    suffix = f".{fmt}" if fmt else ""
     if resource.get("url_type") == "upload":
         upload = uploader.get_resource_uploader(dict(resource))
         path = upload.get_path(resource["id"])
         if path and os.path.exists(path):
+            if max_bytes is not None and os.path.getsize(path) > max_bytes:
+                raise limits.too_large(max_bytes)
             yield path
             return
         storage = getattr(upload, "storage", None)
         if storage is None or not hasattr(storage, "stream"):
             raise FileNotFoundError(tk._("The uploaded file is missing from the storage."))
         location = Location(path)
-        suffix = os.path.splitext(str(resource.get("url") or ""))[1]
+        size = storage.size(location)
+        if max_bytes is not None and size > max_bytes:
+            raise limits.too_large(max_bytes)
         with tempfile.NamedTemporaryFile(suffix=suffix) as copy:
-            for chunk in storage.stream(FileData(location, size=storage.size(location))):
+            for chunk in storage.stream(FileData(location, size=size)):
                 copy.write(chunk)
             copy.flush()
             yield copy.name
         return
-    url = str(resource.get("url") or "")
-    if not url.lower().startswith(("http://", "https://")):
-        raise ValueError(tk._("Only uploaded files and http(s) links can be checked."))
-    yield url
+    from ..quality import fetch
+
+    guards = fetch_limits(max_bytes, in_request)
+    with tempfile.NamedTemporaryFile(suffix=suffix) as copy:
+        fetch.fetch(url, copy, guards)
+        yield copy.name
 
 
 # --- what the checks know beyond the file ------------------------------------------------
@@ -184,16 +234,37 @@ def table_schema(resource: Mapping[str, Any]) -> dict[str, Any] | None:
     return value or None
 
 
+def xlsx_limits() -> archive.XlsxLimits:
+    from ..quality import archive
+
+    return archive.XlsxLimits(
+        max_unpacked_bytes=tk.config.get("ckanext.walidata.quality.xlsx_max_unpacked_mb")
+        * limits.MB,
+        max_ratio=tk.config.get("ckanext.walidata.quality.xlsx_max_ratio"),
+        max_members=tk.config.get("ckanext.walidata.quality.xlsx_max_members"))
+
+
 def check(dataset: Mapping[str, Any], resource: Mapping[str, Any],
-          progress: engine.Progress | None = None) -> engine.Outcome:
-    """Run frictionless and the Satu Data checks over one resource (no storing)."""
-    from ..quality import engine
+          progress: engine.Progress | None = None, request_bytes: int | None = None
+          ) -> engine.Outcome:
+    """Run frictionless and the Satu Data checks over one resource (no storing).
+
+    ``request_bytes``: the check runs in a web request, for files up to that size only (an
+    XLSX also unpacked); a bigger one raises ``limits.BeyondLimit``.
+    """
+    from ..quality import archive, engine
 
     fmt = format_of(str(resource.get("url") or ""), str(resource.get("format") or ""))
-    with local_source(resource) as source:
+    with local_source(resource, request_bytes, in_request=request_bytes is not None
+                      ) as source:
+        if request_bytes is not None and fmt == "xlsx":
+            unpacked = archive.unpacked_size(source) or 0
+            if unpacked > request_bytes:
+                raise limits.too_large(request_bytes)
         return engine.validate(source, fmt=fmt or "csv", schema=table_schema(resource),
                                context=context_for(dataset, resource), progress=progress,
-                               limit_errors=tk.config.get("ckanext.walidata.quality.limit_errors"))
+                               limit_errors=tk.config.get("ckanext.walidata.quality.limit_errors"),
+                               xlsx_limits=xlsx_limits())
 
 
 # --- scheduling ----------------------------------------------------------------------------
@@ -236,7 +307,10 @@ def schedule(dataset: Mapping[str, Any], user: str | None, force: bool = False) 
 
 
 def enqueue(resource_id: str, run_id: str) -> None:
-    tk.enqueue_job(run_job, [resource_id, run_id], title=f"walidata validate {resource_id}",
+    """Queue the job with its limits: rq's timeout, and the memory the job may use."""
+    tk.enqueue_job(run_job, [resource_id, run_id],
+                   {"memory_mb": tk.config.get("ckanext.walidata.quality.job_memory_mb")},
+                   title=f"walidata validate {resource_id}",
                    rq_kwargs={"timeout": tk.config.get("ckanext.walidata.quality.job_timeout"),
                               "retry": Retry(max=2, interval=[10, 60])})
 
@@ -264,37 +338,127 @@ def install_session_hooks() -> None:
 # --- the job ---------------------------------------------------------------------------------
 
 
-def run_job(resource_id: str, run_id: str) -> str | None:
+class TimeLimit(BaseException):
+    """The job's time is up. A BaseException, as rq's own timeout is not: frictionless and
+    openpyxl turn every ``Exception`` raised while they read into a "bad file" finding,
+    which would hide that the check was stopped."""
+
+
+def _address_space() -> int | None:
+    """The process's current address space in bytes (Linux), None where unknown."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@contextlib.contextmanager
+def job_limits(memory_mb: int | None) -> Iterator[None]:
+    """The time and memory limits of one job in rq's work horse; nothing elsewhere.
+
+    rq forks a work horse per job, so the limits bound that job alone. Time: rq's timeout
+    (``job_timeout``) raises :class:`TimeLimit` here instead of rq's exception. Memory:
+    ``RLIMIT_AS`` lets the job grow its address space by ``memory_mb`` beyond what the
+    horse holds when the job starts (CKAN itself), so an allocation beyond it raises
+    MemoryError. Both are undone when the job ends. The CLI's and a web request's
+    in-process runs get neither: a limit on the address space or SIGALRM would bound the
+    whole process (a web server's threads); the CLI is the operator's, and a web request
+    reads small files only (``sync_max_mb``).
+    """
+    job = get_current_job()
+    if job is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    seconds = job.timeout if job.timeout and job.timeout > 0 else None
+
+    def time_is_up(signum: int, frame: types.FrameType | None) -> None:
+        raise TimeLimit(seconds)
+
+    previous_handler = signal.signal(signal.SIGALRM, time_is_up)
+    if seconds:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    soft, hard = rlimits.getrlimit(rlimits.RLIMIT_AS)
+    current = _address_space()
+    if memory_mb and current is not None:
+        wanted = current + memory_mb * limits.MB
+        rlimits.setrlimit(rlimits.RLIMIT_AS, (wanted if hard == rlimits.RLIM_INFINITY
+                                              else min(wanted, hard), hard))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_handler)
+        rlimits.setrlimit(rlimits.RLIMIT_AS, (soft, hard))
+
+
+def _fail(resource_id: str, run_id: str, error: str) -> str:
+    """End the run as ``error`` with the reason a person reads on the run."""
+    model.Session.rollback()
+    store.finish(resource_id, run_id, "error", None, None, None, 0, error=error)
+    model.repo.commit()
+    return "error"
+
+
+def run_job(resource_id: str, run_id: str, memory_mb: int | None = None) -> str | None:
     """The background job: validate one resource version; returns the final status.
 
     Safe to run twice (rq retries a job whose worker died): a run that was superseded by
-    a newer request, or already finished, does nothing.
+    a newer request, or already finished, does nothing. A refused file, a timed-out or
+    out-of-memory check end the run as ``error`` with the reason and are not retried
+    (the same file would fail the same way); an unexpected failure is recorded and
+    raised, so that rq retries it.
     """
+    return _run(resource_id, run_id, memory_mb=memory_mb)
+
+
+def _run(resource_id: str, run_id: str, memory_mb: int | None = None,
+         request_bytes: int | None = None) -> str | None:
+    """``run_job``; ``request_bytes``: in a web request, up to that size (else BeyondLimit
+    propagates, for ``run_now`` to queue the file)."""
     if not store.claim(resource_id, run_id):
         log.info("Validation run %s of resource %s is superseded or done", run_id, resource_id)
         return None
+    from ..quality import engine  # noqa: F401 - loaded before the limits: they bound the check
+
     try:
-        resource_obj = model.Resource.get(resource_id)
-        if resource_obj is None or resource_obj.state != "active":
-            store.finish(resource_id, run_id, "error", None, None, None, 0,
-                         error=tk._("The resource was deleted."))
-            model.repo.commit()
-            return "error"
-        dataset = tk.get_action("package_show")({"ignore_auth": True},
-                                                {"id": resource_obj.package_id})
-        resource = next(r for r in dataset["resources"] if r["id"] == resource_id)
+        with job_limits(memory_mb):
+            resource_obj = model.Resource.get(resource_id)
+            if resource_obj is None or resource_obj.state != "active":
+                return _fail(resource_id, run_id, tk._("The resource was deleted."))
+            dataset = tk.get_action("package_show")({"ignore_auth": True},
+                                                    {"id": resource_obj.package_id})
+            resource = next(r for r in dataset["resources"] if r["id"] == resource_id)
 
-        def progress(rows: int, done: int, total: int) -> None:
-            store.heartbeat(resource_id, run_id, rows, done, total)
+            def progress(rows: int, done: int, total: int) -> None:
+                store.heartbeat(resource_id, run_id, rows, done, total)
 
-        outcome = check(dataset, resource, progress)
-        return record(dataset, resource, run_id, outcome)
+            outcome = check(dataset, resource, progress, request_bytes)
+            return record(dataset, resource, run_id, outcome)
+    except TimeLimit as error:
+        log.warning("Validation of resource %s stopped after %s s", resource_id, error.args[0])
+        return _fail(resource_id, run_id, tk._(
+            "The check took longer than {seconds} seconds and was stopped; a check may take "
+            "at most that long (ckanext.walidata.quality.job_timeout).").format(
+                seconds=f"{error.args[0]:,}"))
+    except MemoryError:
+        log.warning("Validation of resource %s ran out of memory", resource_id)
+        return _fail(resource_id, run_id, tk._(
+            "The check needed more than {limit} MB of memory and was stopped; a check may "
+            "use at most that much (ckanext.walidata.quality.job_memory_mb).").format(
+                limit=f"{memory_mb:,}"))
+    except limits.CheckRefused as error:
+        if request_bytes is not None and isinstance(error, limits.BeyondLimit):
+            raise
+        log.info("Validation of resource %s refused: %s", resource_id, error)
+        _fail(resource_id, run_id, error.render(tk._))
+        if error.retry:
+            raise
+        return "error"
     except Exception as error:
-        model.Session.rollback()
         log.exception("Validation of resource %s failed", resource_id)
-        store.finish(resource_id, run_id, "error", None, None, None, 0,
-                     error=tk._("The check could not run: {error}").format(error=error))
-        model.repo.commit()
+        _fail(resource_id, run_id,
+              tk._("The check could not run: {error}").format(error=error))
         raise
 
 
@@ -327,14 +491,28 @@ def record(dataset: Mapping[str, Any], resource: Mapping[str, Any], run_id: str,
     return outcome.status
 
 
-def run_now(dataset: Mapping[str, Any], resource: Mapping[str, Any], user: str | None
-            ) -> str | None:
-    """Validate in this process (the CLI, ``async: false``)."""
-    run_id = store.request(resource["id"], dataset["id"], store.fingerprint(resource), user)
+def run_now(dataset: Mapping[str, Any], resource: Mapping[str, Any], user: str | None,
+            max_bytes: int | None = None) -> str | None:
+    """Validate in this process: the CLI (no ``max_bytes``), or a web request (``async:
+    false``), which passes ``max_bytes`` (``sync_max_mb``).
+
+    In a web request a file larger than ``max_bytes`` (an XLSX also unpacked), or a link
+    that does not download within ``fetch_timeout``, is not checked here: its run is
+    queued for the worker and ``created`` returned.
+    """
+    fingerprint = store.fingerprint(resource)
+    run_id = store.request(resource["id"], dataset["id"], fingerprint, user)
     model.Session().info.pop(PENDING, None)
     model.repo.commit()
     try:
-        return run_job(resource["id"], run_id)
+        return _run(resource["id"], run_id, request_bytes=max_bytes)
+    except limits.BeyondLimit:
+        model.Session.rollback()
+        run_id = store.request(resource["id"], dataset["id"], fingerprint, user)
+        model.Session().info.pop(PENDING, None)
+        model.repo.commit()
+        enqueue(resource["id"], run_id)
+        return "created"
     except Exception:  # noqa: BLE001 - recorded on the run with its reason; re-run later
         return "error"
 
