@@ -29,9 +29,11 @@ def walidata_review_action(context: dict[str, Any], data_dict: dict[str, Any]
     return {"success": True}
 
 
+@tk.auth_allow_anonymous_access
 def walidata_review_show(context: dict[str, Any], data_dict: dict[str, Any]
                          ) -> dict[str, bool]:
-    """Whoever may read the dataset may read its review."""
+    """Whoever may read the dataset may read its review, anonymous readers of published
+    data too (without user names, unless user details are public)."""
     tk.check_access("package_show", context, {"id": data_dict.get("id")})
     return {"success": True}
 
@@ -106,8 +108,9 @@ def lock_refusal(state: Any, doing: str) -> str:
     if state == machine.State.PUBLISHED:
         return tk._(
             "You cannot {doing}: it is published ({state}), and published data change only "
-            "through a new Klinik Walidata review. Prepare the next period on a revision copy (the Revise "
-            "button), or ask the walidata to withdraw it.").format(doing=doing, state=label)
+            "through a new Klinik Walidata review. Prepare the next period on a revision "
+            "copy (the Revise button), or ask the walidata to withdraw it.").format(
+                doing=doing, state=label)
     if state == machine.State.RATIFIED:
         return tk._(
             "You cannot {doing}: it is ratified in a berita acara ({state}) and waits for "
@@ -181,24 +184,18 @@ def package_update(next_auth: Any, context: dict[str, Any], data_dict: dict[str,
     result = next_auth(context, data_dict)
     if not result.get("success"):
         return result
-    package = context.get("package") or model.Package.get((data_dict or {}).get("id") or "")
+    package = _package_of_dataset(context, data_dict)
     reason = package and refusal(_user(context), package, tk._("edit this dataset"))
     return {"success": False, "msg": reason} if reason else result
 
 
-@tk.chained_auth_function
-def package_delete(next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
-                   ) -> dict[str, Any]:
-    """Taking reviewed data off the portal is the walidata's withdrawal, with a reason."""
-    result = next_auth(context, data_dict)
-    if not result.get("success"):
-        return result
-    package = context.get("package") or model.Package.get((data_dict or {}).get("id") or "")
-    reason = package and refusal(_user(context), package, tk._("delete this dataset"))
-    return {"success": False, "msg": reason} if reason else result
+def _package_of_dataset(context: dict[str, Any], data_dict: dict[str, Any] | None
+                        ) -> model.Package | None:
+    return context.get("package") or model.Package.get(str((data_dict or {}).get("id") or ""))
 
 
-def _package_of_resource(data_dict: dict[str, Any] | None) -> model.Package | None:
+def _package_of_resource(context: dict[str, Any], data_dict: dict[str, Any] | None
+                         ) -> model.Package | None:
     data_dict = data_dict or {}
     if data_dict.get("package_id"):
         return model.Package.get(str(data_dict["package_id"]))
@@ -206,28 +203,26 @@ def _package_of_resource(data_dict: dict[str, Any] | None) -> model.Package | No
     return model.Package.get(resource.package_id) if resource else None
 
 
-def _resource_guard(doing: str) -> Any:
-    """A chained resource auth that says why the dataset's files are locked, if they are.
+def _explained(doing: str, package_of: Any) -> Any:
+    """A chained auth that says why the dataset is locked for this change, if it is.
 
-    CKAN's own resource checks ask package_update but replace its reason with "not
-    authorized"; the lock is explained first here.
+    CKAN's own checks of package_delete and of resources ask package_update but replace
+    its reason with "not authorized" (or with the edit's); the reason given here names the
+    change (``doing``). Only who could otherwise make the change learns it: nobody else
+    learns the review state of a dataset they may not edit.
     """
     @tk.chained_auth_function
     def check(next_auth: Any, context: dict[str, Any], data_dict: dict[str, Any]
               ) -> dict[str, Any]:
         result = next_auth(context, data_dict)
-        if result.get("success"):
+        package, user = package_of(context, data_dict), _user(context)
+        if package is None or user is None or not (
+                result.get("success") or package.owner_org
+                and authz.has_user_permission_for_group_or_org(
+                    package.owner_org, user.name, "update_dataset")):
             return result
-        package, user = _package_of_resource(data_dict), _user(context)
-        # The reason only to who could otherwise change the files: nobody else learns
-        # the review state of a dataset they may not edit.
-        if package is not None and user is not None and package.owner_org and \
-                authz.has_user_permission_for_group_or_org(package.owner_org, user.name,
-                                                           "update_dataset"):
-            reason = refusal(user, package, tk._(doing))
-            if reason:
-                return {"success": False, "msg": reason}
-        return result
+        reason = refusal(user, package, tk._(doing))
+        return {"success": False, "msg": reason} if reason else result
 
     return check
 
@@ -293,10 +288,13 @@ def get_auth_functions() -> dict[str, Any]:
                      walidata_review_show=walidata_review_show,
                      walidata_review_list=walidata_review_list, package_show=package_show,
                      package_create=package_create, package_update=package_update,
-                     package_delete=package_delete,
-                     resource_create=_resource_guard(N_("add a file to this dataset")),
-                     resource_update=_resource_guard(N_("change the files of this dataset")),
-                     resource_delete=_resource_guard(N_("remove a file from this dataset")),
+                     package_delete=_explained(N_("delete this dataset"), _package_of_dataset),
+                     resource_create=_explained(N_("add a file to this dataset"),
+                                                _package_of_resource),
+                     resource_update=_explained(N_("change the files of this dataset"),
+                                                _package_of_resource),
+                     resource_delete=_explained(N_("remove a file from this dataset"),
+                                                _package_of_resource),
                      resource_validation_show=resource_validation_show,
                      resource_validation_run=resource_validation_run,
                      resource_validation_delete=resource_validation_run,

@@ -64,11 +64,16 @@ def is_walidata(user: model.User | None) -> bool:
 
 
 def walidata_accounts() -> list[model.User]:
-    """The walidata the desk's mail goes to (sysadmins are walidata but not the desk)."""
+    """The walidata the desk's mail goes to: the named ones and the organization's admins.
+
+    Sysadmins are walidata but not the desk: one who created the organization (and so
+    became its admin) is left out unless named.
+    """
     query = model.Session.query(model.User).filter(model.User.state == "active")
     ids, names = _walidata_admins(), walidata_users()
-    return query.filter(model.User.id.in_(ids) | model.User.name.in_(names)).all() \
-        if ids or names else []
+    return query.filter(
+        (model.User.id.in_(ids) & model.User.sysadmin.is_(False)) | model.User.name.in_(names)
+    ).all()
 
 
 def pembina_groups(user: model.User | None) -> list[str]:
@@ -157,7 +162,7 @@ def may_see_people(user: model.User | None, dataset: dict[str, Any]) -> bool:
     are not public, only those taking part in the dataset's review (its OPD, the walidata,
     its pembina data) see names.
     """
-    if authz.check_config_permission("public_user_details"):
+    if tk.config.get("ckan.auth.public_user_details"):
         return True
     return bool(roles_for(user, dataset))
 
