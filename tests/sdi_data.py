@@ -32,9 +32,9 @@ def _free_port() -> int:
 # a free port per test run, so that two runs on one machine do not collide.
 DATA_SERVER = os.environ.setdefault("WALIDATA_TEST_DATA_SERVER",
                                     f"http://127.0.0.1:{_free_port()}")
-# test.ini allows the checks to download from this server alone (fetch_allowed_hosts);
-# CKAN reads CKAN_* variables into its config files, here and in the real workers.
-os.environ["CKAN_WALIDATA_TEST_FILE_SERVER"] = DATA_SERVER.split("://", 1)[1]
+# test.ini allows the checks to download from this server alone (fetch_allowed_hosts
+# names this variable), in this process and in the real workers it starts.
+os.environ["WALIDATA_TEST_FILE_SERVER"] = DATA_SERVER.split("://", 1)[1]
 DESCRIBED_CSV = {"url": f"{DATA_SERVER}/dokter.csv", "format": "CSV", "name": "Tabel",
                  "description": "Per kabupaten/kota", "satuan": "orang",
                  "definisi": "Dokter dengan STR aktif"}

@@ -147,6 +147,13 @@ def test_the_allow_list_lets_its_host_and_port_through_and_nothing_else(files, o
         download(f"http://localhost:{port}/table.csv", limits("127.0.0.2"))
 
 
+def test_an_allow_list_entry_may_come_from_the_environment(files):
+    environ = {"FILE_SERVER": f"{files} 10.0.0.0/8"}
+    parsed = fetch.AllowList.parse(["${FILE_SERVER}", "files.pemda.go.id"], environ)
+    assert parsed == fetch.AllowList.parse([files, "10.0.0.0/8", "files.pemda.go.id"])
+    assert fetch.AllowList.parse(["${UNSET_SERVER}"], environ) == fetch.AllowList()
+
+
 def test_a_malformed_allow_list_entry_is_named():
     with pytest.raises(ValueError, match="'10.0.0.1:99999'"):
         fetch.AllowList.parse(["10.0.0.1:99999"])

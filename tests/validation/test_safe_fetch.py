@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+import ipaddress
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +23,8 @@ from ckan.lib import jobs
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
+from ckanext.walidata.quality import fetch
+from ckanext.walidata.validation import runner
 from tests.conftest import FILES, run_jobs_worker
 from tests.quality.test_archive import xlsx_bomb
 from tests.sdi_data import COMPLETE_STATISTIK, DATA_SERVER
@@ -114,7 +117,10 @@ def shown(resource_id: str) -> dict:
 
 def test_the_test_portal_allows_its_own_file_server_by_host_and_port_only():
     assert tk.config.get("ckanext.walidata.quality.fetch_allowed_hosts") == [
-        DATA_SERVER.split("://", 1)[1]]
+        "${WALIDATA_TEST_FILE_SERVER}"]
+    host, port = DATA_SERVER.split("://", 1)[1].split(":")
+    assert runner.fetch_limits().allowed == fetch.AllowList(frozenset(), (
+        (ipaddress.ip_network(host), int(port)),))
 
 
 def test_a_link_to_loopback_is_refused_with_a_clear_error_and_no_columns(opd, internal):

@@ -27,9 +27,10 @@ Plain Python, no CKAN: the CKAN side (``validation.runner``) passes the options.
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO
 from urllib.parse import urljoin, urlsplit
@@ -130,6 +131,15 @@ def refusal(address: IPAddress) -> str | None:
     return None
 
 
+def _expanded(entries: Iterable[str], environ: Mapping[str, str]) -> Iterator[str]:
+    for entry in entries:
+        entry = entry.strip()
+        if entry.startswith("${") and entry.endswith("}"):
+            yield from environ.get(entry[2:-1], "").split()
+        else:
+            yield entry
+
+
 def _host_and_port(entry: str) -> tuple[str, int | None]:
     """``host``, ``host:port``, ``[v6]:port`` or a bare v6 address."""
     if entry.startswith("["):
@@ -148,17 +158,20 @@ class AllowList:
     Entries: a host name (``files.pemda.go.id``), an address or network
     (``10.20.0.5``, ``10.20.0.0/16``, ``fd00::/8``), each optionally with a port
     (``files.pemda.go.id:8080``, ``10.20.0.5:8080``, ``[fd00::5]:8080``): with a port,
-    only that port of the host is allowed.
+    only that port of the host is allowed. An entry ``${NAME}`` stands for the entries in
+    the environment variable NAME (none when it is unset), for a deployment that learns
+    its file server's address from its environment.
     """
 
     names: frozenset[tuple[str, int | None]] = frozenset()
     networks: tuple[tuple[IPNetwork, int | None], ...] = ()
 
     @classmethod
-    def parse(cls, entries: Iterable[str]) -> AllowList:
+    def parse(cls, entries: Iterable[str], environ: Mapping[str, str] = os.environ
+              ) -> AllowList:
         """Read the option's entries; a malformed one raises ValueError naming it."""
         names, networks = set(), []
-        for raw in entries:
+        for raw in _expanded(entries, environ):
             entry = raw.strip().lower()
             if not entry:
                 continue
