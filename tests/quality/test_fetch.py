@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import ipaddress
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -194,6 +196,32 @@ def test_size_and_time_are_bounded(files):
     assert time.monotonic() - started < 3
     with pytest.raises(FetchFailed, match="sent nothing for"):
         download(f"http://{files}/slow.csv", limits(files, timeout=0.1))
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory) -> Iterator[str]:
+    """The file server over HTTPS with a self-signed certificate for localhost."""
+    folder = tmp_path_factory.mktemp("tls")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Files)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"localhost:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_https_is_verified_against_the_host_name_on_the_judged_address(tls_files):
+    with pytest.raises(CheckRefused, match="HTTPS certificate is not valid for localhost"):
+        download(f"https://{tls_files}/table.csv", limits(tls_files))
 
 
 def test_http_errors_and_unknown_hosts_fail_with_a_reason(files):

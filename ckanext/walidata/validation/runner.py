@@ -443,6 +443,9 @@ def _run(resource_id: str, run_id: str, memory_mb: int | None = None,
                 seconds=f"{error.args[0]:,}"))
     except MemoryError:
         log.warning("Validation of resource %s ran out of memory", resource_id)
+        if not memory_mb:  # an in-process run: the machine's memory, not a job's limit
+            return _fail(resource_id, run_id, tk._(
+                "The check ran out of memory and was stopped."))
         return _fail(resource_id, run_id, tk._(
             "The check needed more than {limit} MB of memory and was stopped; a check may "
             "use at most that much (ckanext.walidata.quality.job_memory_mb).").format(
