@@ -123,8 +123,7 @@ def queue() -> str:
         return tk.h.url_for("klinik.queue", **{k: v for k, v in merged.items() if v})
 
     pager = Page(collection=rows, page=page, item_count=result["count"],
-                      items_per_page=PER_PAGE, presliced_list=True,
-                      url=lambda page: url(page=page))
+                 items_per_page=PER_PAGE, presliced_list=True, url=lambda page: url(page=page))
     return tk.render("walidata/klinik/queue.html", extra_vars={
         "rows": rows, "count": result["count"], "page": pager, "args": args, "url": url,
         "states": [dict(state_info(s.value), count=counts[s.value],
