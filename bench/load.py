@@ -857,6 +857,7 @@ def _describe(kwargs: dict[str, Any]) -> Any:
 
 
 _PLANS: dict[str, list[Any]] = {}
+_PLANS_LOCK = threading.Lock()
 
 
 def _upload_plans() -> dict[str, list[Any]]:
@@ -868,7 +869,9 @@ def _upload_plans() -> dict[str, list[Any]]:
     """
     from ckanext.walidata.demo import catalogue as cat
 
-    if not _PLANS:
+    with _PLANS_LOCK:  # the editor threads ask at once: one fills, the others wait
+        if _PLANS:
+            return _PLANS
         for ds in cat.DATASETS:
             review = cat.review_of(ds)
             if (review is None or review.state != "published" or ds.private
