@@ -355,20 +355,25 @@ class Servers:
                 proc.wait(timeout=10)
         self.procs.clear()
 
-    def cpu_seconds(self) -> float:
-        """CPU time of the server's processes and their children so far (from /proc)."""
-        total = 0.0
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU seconds so far of the server's processes, and of PostgreSQL's backends
+        serving its database (the page cost is shared between the two), from /proc."""
+        server = database = 0.0
         ticks = os.sysconf("SC_CLK_TCK")
-        pids = {proc.pid for proc in self.procs}
+        groups = {proc.pid for proc in self.procs}
+        marker = f" {CATALOGUES[self.catalogue][0]} "
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
+                title = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except (OSError, UnicodeDecodeError):
                 continue
-            # fields[2] is the ppid, [11]/[12] utime/stime, [3] the process group
-            if int(fields[3]) in pids or int(stat.parent.name) in pids:
-                total += (int(fields[11]) + int(fields[12])) / ticks
-        return total
+            used = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+            if int(fields[2]) in groups:  # the process group: the server and its children
+                server += used
+            elif title.startswith("postgres:") and marker in title:
+                database += used
+        return server, database
 
 
 def _empty_job_queue() -> None:
@@ -928,14 +933,16 @@ def one_run(catalogue: str, server: str, args: argparse.Namespace) -> dict[str, 
         run_id = dt.datetime.now().strftime("%m%d%H%M%S")
         run = Run(base, tokens, cat, visibility, args.seconds, args.users, args.editors,
                   args.editor_pause, run_id)
-        cpu_before = servers.cpu_seconds() if servers else 0.0
+        cpu_before = servers.cpu_seconds() if servers else (0.0, 0.0)
         uptime_before = _uptime()
         result = run.run()
+        cpu_after = servers.cpu_seconds() if servers else (0.0, 0.0)
         result.update(catalogue=catalogue, server="url" if args.url else server,
                       workers=args.workers if server == "gunicorn" else 1, url=base,
                       public_datasets=len(cat.public), uptime_before=uptime_before,
                       uptime_after=_uptime(),
-                      server_cpu_s=round(servers.cpu_seconds() - cpu_before, 1)
+                      server_cpu_s=round(cpu_after[0] - cpu_before[0], 1) if servers else None,
+                      postgres_cpu_s=round(cpu_after[1] - cpu_before[1], 1)
                       if servers else None,
                       at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
     finally:
@@ -976,9 +983,11 @@ def table(results: list[dict[str, Any]]) -> str:
                        ("anonymous responses checked", "anonymous_responses_checked"),
                        ("datasets published during the run", "published_in_run")):
         lines.append(f"| {label} | " + " | ".join(str(r[key]) for r in results) + " |")
-    lines.append("| server CPU s (ms per request) | " + " | ".join(
-        f"{r['server_cpu_s']} ({1000 * r['server_cpu_s'] / max(1, r['requests']):.0f})"
-        if r["server_cpu_s"] is not None else "-" for r in results) + " |")
+    for label, key in (("server CPU s (ms per request)", "server_cpu_s"),
+                       ("PostgreSQL CPU s (ms per request)", "postgres_cpu_s")):
+        lines.append(f"| {label} | " + " | ".join(
+            f"{r[key]} ({1000 * r[key] / max(1, r['requests']):.0f})"
+            if r.get(key) is not None else "-" for r in results) + " |")
     lines.append("| load average (1 min) during | " + " | ".join(
         f"{min(map(float, r['loadavg']))}–{max(map(float, r['loadavg']))}" for r in results)
         + " |")
