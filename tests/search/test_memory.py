@@ -38,9 +38,10 @@ def index() -> memory.TermIndex:
 
 def postgres_docnums(fq: str) -> set[int]:
     compiler = Compiler()
-    condition = compiler.condition(parse_lucene(fq))
+    condition = compiler.compile(parse_lucene(fq))
     rows = model.Session.execute(sa.text(
-        f"SELECT docnum FROM walidata_search_doc WHERE {condition}"), compiler.params)
+        f"SELECT docnum FROM {compiler.source([condition])} WHERE {condition.sql}"),
+        compiler.params)
     return {r[0] for r in rows}
 
 

@@ -4,7 +4,8 @@ CKAN 2.12 has no search-backend interface: ``ckan.lib.search`` looks its
 classes up in module registries (``_INDICES``, ``_QUERIES``) and
 ``model_dictize`` instantiates ``search.PackageSearchQuery`` directly for
 group counts and tag pages. :func:`install` points those names at the
-classes below and :func:`uninstall` puts CKAN's back, so choosing
+classes below (and ``package_search``'s schema at one that refuses what used
+to crash it, ``schema.py``) and :func:`uninstall` puts CKAN's back, so choosing
 ``ckanext.walidata.search_backend = solr`` leaves stock CKAN untouched.
 
 Index writes run on CKAN's own SQLAlchemy session: the index row commits or
@@ -19,7 +20,9 @@ from collections.abc import Iterable
 from typing import Any
 
 import ckan.lib.search as ckan_search
+import ckan.logic.schema as ckan_schema
 import ckan.model as model
+import ckan.plugins.toolkit as tk
 import numpy as np
 import sqlalchemy as sa
 from ckan.common import asbool, config
@@ -28,8 +31,10 @@ from ckan.lib.search.index import PackageSearchIndex
 from ckan.lib.search.query import VALID_SOLR_PARAMETERS, PackageSearchQuery
 
 from . import memory
+from . import schema as search_schema
 from . import sql as sqlc
 from .document import build_document
+from .limits import LimitExceeded, SearchLimits
 from .syntax import (
     FIELD_NAME_RE,
     Boolean,
@@ -39,6 +44,7 @@ from .syntax import (
     Occur,
     QuerySyntaxError,
     Term,
+    count_clauses,
     parse_function,
     parse_lucene,
 )
@@ -49,6 +55,12 @@ TABLE = sqlc.TABLE
 # What solr_url reads while this backend answers searches (see the plugin's update_config).
 NO_SOLR = "postgresql://walidata-search-no-solr"
 DEFAULT_ROWS = 10
+# Paging and facet bounds beyond any catalogue, kept inside PostgreSQL's bigint.
+MAX_OFFSET = 2**31 - 1
+# Fields of the filters CKAN and its dataset page add themselves: not in the budget.
+PORTAL_FILTER_FIELDS = frozenset({"capacity", "state", "dataset_type", "site_id"})
+# PostgreSQL's error code for a statement cancelled by statement_timeout.
+QUERY_CANCELED = "57014"
 
 # Where the document's text goes in the weighted vector (A ranks highest).
 WEIGHT_A = ("title",)
@@ -217,8 +229,9 @@ class PostgresPackageQuery(PackageSearchQuery):
         try:
             plan = SearchPlan.from_params(query, permission_labels)
             self.count, self.results, self.facets = plan.execute()
-        except InvalidParameter as error:
-            # As CKAN does for Solr: a parameter the web form never sends (400).
+        except (InvalidParameter, LimitExceeded) as error:
+            # As CKAN does for Solr: a parameter the web form never sends, or a
+            # request over the budget (400, and the reason on the dataset page).
             raise SearchQueryError(str(error)) from error
         except QuerySyntaxError as error:
             # What Solr answers with a syntax error: the search page shows a
@@ -231,7 +244,7 @@ class InvalidParameter(QuerySyntaxError):
     """A malformed search parameter (sort, rows, facet...), not a query text."""
 
 
-def _as_list(value: Any) -> list[str]:
+def _as_list(value: Any, name: str) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
@@ -240,21 +253,32 @@ def _as_list(value: Any) -> list[str]:
             try:
                 value = json.loads(value)
             except ValueError:
-                raise InvalidParameter("facet.field is not a valid JSON list") from None
+                raise InvalidParameter(tk._("{name} is not a valid JSON list").format(
+                    name=name)) from None
         else:
             return [value] if value else []
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise InvalidParameter("expected a string or a list of strings")
+        raise InvalidParameter(tk._("{name} must be a string or a list of strings").format(
+            name=name))
     return list(value)
 
 
 def _int(value: Any, name: str, default: int) -> int:
-    if value in (None, ""):
+    if value is None or (isinstance(value, str) and not value.strip()):
         return default
     try:
         return int(value)
-    except (TypeError, ValueError):
-        raise InvalidParameter(f"{name} must be an integer, got {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidParameter(tk._("{name} must be an integer, not {value}").format(
+            name=name, value=repr(value)[:50])) from None
+
+
+def _flag(value: Any, name: str) -> bool:
+    try:
+        return asbool(value)
+    except ValueError:
+        raise InvalidParameter(tk._("{name} must be true or false, not {value}").format(
+            name=name, value=repr(value)[:50])) from None
 
 
 class SearchPlan:
@@ -265,12 +289,17 @@ class SearchPlan:
     counts over large result sets, see ``memory.py``).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, limits: SearchLimits) -> None:
+        self.limits = limits
         self.compiler = sqlc.Compiler()
         self.query_node: Node | DisMax = MatchAll()
         self.filter_nodes: list[Node] = []
         self.condition = "TRUE"
         self.filter_condition = "TRUE"
+        self.source = TABLE
+        self.filter_source = TABLE
+        self.guard_condition = "TRUE"
+        self.matched: str | None = None
         self.sort_keys: list[tuple[str, bool]] = []
         self.order_by = ""
         self.boost_node: Any = None
@@ -283,69 +312,138 @@ class SearchPlan:
         self.facet_mincount = 1
 
     @classmethod
-    def from_params(cls, query: dict[str, Any],
-                    permission_labels: list[str] | None) -> SearchPlan:
-        plan = cls()
-        c = plan.compiler
+    def from_params(cls, query: dict[str, Any], permission_labels: list[str] | None,
+                    limits: SearchLimits | None = None) -> SearchPlan:
+        """Parse, check against the request budget and compile one search.
+
+        The budget is checked on the cheap measures first (characters before
+        parsing, clauses before compiling), so a request over it costs little.
+        """
+        plan = cls(limits or SearchLimits.from_config())
+        plan._parse_query(query, permission_labels)
+        plan._parse_page(query)
+        plan._parse_facets(query)
+        return plan
+
+    def _parse_query(self, query: dict[str, Any], permission_labels: list[str] | None) -> None:
+        c = self.compiler
         allowed_parsers = config.get("ckan.search.solr_allowed_query_parsers") or []
         q = query.get("q")
         if q is not None and not isinstance(q, str):
             raise QuerySyntaxError("q must be a string")
-        if q and q.lstrip().startswith("{!"):
-            _check_local_params(q, allowed_parsers)
-        plan.query_node = sqlc.parse_query(q)
         filters = []
         if query.get("fq"):
             filters.extend(query["fq"] if isinstance(query["fq"], list) else [query["fq"]])
-        filters.extend(_as_list(query.get("fq_list")))
+        filters.extend(_as_list(query.get("fq_list"), "fq_list"))
         for fq in filters:
             if not isinstance(fq, str):
                 raise QuerySyntaxError("fq must be a string")
-            if fq.lstrip().startswith("{!"):
-                _check_local_params(fq, allowed_parsers)
-            plan.filter_nodes.append(parse_lucene(fq))
-        plan.filter_nodes.append(Term("site_id", config.get("ckan.site_id")))
+        bf = query.get("bf")
+        bf = None if bf in (None, "") else str(bf)
+        self.limits.check_length([q, *filters, bf])
+
+        for text in (q, *filters):
+            if text and text.lstrip().startswith("{!"):
+                _check_local_params(text, allowed_parsers)
+        self.query_node = sqlc.parse_query(q)
+        user_filters = [parse_lucene(fq) for fq in filters]
+        # The default q (*:*, blank) asks for nothing.
+        asked = 0 if isinstance(self.query_node, MatchAll) else count_clauses(self.query_node)
+        self.limits.check_clauses(asked + sum(count_clauses(node, PORTAL_FILTER_FIELDS)
+                                              for node in user_filters))
+        self.filter_nodes = list(user_filters)
+        self.filter_nodes.append(Term("site_id", config.get("ckan.site_id")))
         if not any("+state:" in f for f in filters):
-            plan.filter_nodes.append(Term("state", "active"))
+            self.filter_nodes.append(Term("state", "active"))
         if permission_labels is not None:
-            plan.filter_nodes.append(Boolean(tuple(
+            self.filter_nodes.append(Boolean(tuple(
                 (Occur.SHOULD, Term("permission_labels", label)) for label in permission_labels))
                 if permission_labels else Boolean(((Occur.MUST_NOT, MatchAll()),)))
-        filter_sql = [c.condition(node) for node in plan.filter_nodes]
-        plan.filter_condition = " AND ".join(filter_sql)
-        plan.condition = " AND ".join([c.condition(plan.query_node, score=True), *filter_sql])
-        if query.get("bf"):
-            plan.boost_node = parse_function(str(query["bf"]))
-            plan.boost = " + " + c.function(plan.boost_node)
+        filters_compiled = [c.compile(node) for node in self.filter_nodes]
+        query_compiled = c.compile(self.query_node, score=True)
+        self.filter_condition = " AND ".join(f.sql for f in filters_compiled)
+        self.guard_condition = " AND ".join(f.sql for f in filters_compiled[len(user_filters):])
+        self.condition = " AND ".join([query_compiled.sql, self.filter_condition])
+        self.filter_source = c.source(filters_compiled)
+        self.source = c.source([query_compiled, *filters_compiled])
+        if bf:
+            self.boost_node = parse_function(bf)
+            self.boost = " + " + c.function(self.boost_node)
 
-        plan.rows = max(0, _int(query.get("rows"), "rows", DEFAULT_ROWS))
-        plan.start = max(0, _int(query.get("start"), "start", 0))
+    def _parse_page(self, query: dict[str, Any]) -> None:
+        # CKAN's package_search caps rows at ckan.search.rows_max already; other
+        # callers of the query class get the same cap.
+        self.rows = min(max(0, _int(query.get("rows"), "rows", DEFAULT_ROWS)),
+                        self.limits.rows_max)
+        self.start = min(max(0, _int(query.get("start"), "start", 0)), MAX_OFFSET)
+        sort = query.get("sort") or "score desc, metadata_modified desc"
+        self.limits.check_sort_fields(str(sort).count(",") + 1)
         try:
-            plan.sort_keys = sqlc.parse_sort(
-                query.get("sort") or "score desc, metadata_modified desc")
+            self.sort_keys = sqlc.parse_sort(str(sort))
         except QuerySyntaxError as error:
             raise InvalidParameter(str(error)) from error
-        scored = bool(c.scoring_queries or plan.boost)
-        plan.order_by = sqlc.compile_sort(plan.sort_keys, c, scored=scored)
+        c = self.compiler
+        scored = bool(c.scoring_queries or self.boost)
+        self.order_by = sqlc.compile_sort(self.sort_keys, c, scored=scored)
         fl = query.get("fl") or "name"
-        plan.fields = [f for f in str(fl).replace(",", " ").split() if f]
-        if asbool(query.get("facet", "true")):
-            plan.facet_fields = _as_list(query.get("facet.field"))
-        for name in plan.facet_fields:
+        self.fields = list(dict.fromkeys(f for f in str(fl).replace(",", " ").split() if f))
+        self.limits.check_result_fields(len(self.fields))
+
+    def _parse_facets(self, query: dict[str, Any]) -> None:
+        if _flag(query.get("facet", "true"), "facet"):
+            self.facet_fields = list(dict.fromkeys(
+                _as_list(query.get("facet.field"), "facet.field")))
+        self.limits.check_facet_fields(len(self.facet_fields))
+        for name in self.facet_fields:
             if not FIELD_NAME_RE.match(name):
-                raise InvalidParameter(f"cannot facet on {name!r}")
-        plan.facet_limit = _int(query.get("facet.limit"), "facet.limit",
-                                config.get("search.facets.limit"))
-        plan.facet_mincount = _int(query.get("facet.mincount"), "facet.mincount", 1)
-        return plan
+                raise InvalidParameter(tk._("cannot facet on {name}").format(
+                    name=repr(name)[:80]))
+        limit = _int(query.get("facet.limit"), "facet.limit",
+                     config.get("search.facets.limit"))
+        self.facet_limit = -1 if limit < 0 else min(limit, MAX_OFFSET)
+        self.facet_mincount = min(_int(query.get("facet.mincount"), "facet.mincount", 1),
+                                  MAX_OFFSET)
 
     def execute(self) -> tuple[int, list[Any], dict[str, dict[str, int]]]:
+        """Run the search in a savepoint, its statements under the statement timeout.
+
+        A failed statement rolls back to the savepoint, and the timeout set
+        inside it goes with it; on success the previous timeout is restored, so
+        the rest of the request's transaction runs as before either way.
+        """
         try:
             with model.Session.begin_nested():
-                return self._execute()
+                previous = self._set_limits()
+                result = self._execute()
+                model.Session.execute(sa.text(
+                    "SELECT set_config('statement_timeout', :timeout, true), "
+                    "set_config('jit', :jit, true)"), previous)
+                return result
+        except sa.exc.OperationalError as error:
+            if getattr(error.orig, "pgcode", None) == QUERY_CANCELED:
+                raise SearchError(self.limits.timeout_message()) from error
+            raise
         except sa.exc.DataError as error:
             # A value PostgreSQL refuses (a date out of range, an invalid number).
             raise QuerySyntaxError(str(error.orig).split("\n")[0]) from error
+
+    def _set_limits(self) -> dict[str, str]:
+        """Set statement_timeout and jit for this search's statements; the previous values.
+
+        The timeout is lowered, never raised (a lower one of the database role
+        stays). JIT compilation is off: it spends more on a search's large
+        expressions than it saves on these short statements.
+        """
+        timeout = self.limits.statement_timeout_ms
+        row = model.Session.execute(sa.text(
+            "SELECT max(setting) FILTER (WHERE name = 'statement_timeout') AS timeout, "
+            "max(setting) FILTER (WHERE name = 'jit') AS jit FROM pg_settings "
+            "WHERE name IN ('statement_timeout', 'jit')")).one()
+        wanted = str(timeout) if timeout and (row.timeout == "0" or int(row.timeout) > timeout) \
+            else row.timeout
+        model.Session.execute(sa.text("SELECT set_config('statement_timeout', :timeout, true), "
+                                      "set_config('jit', 'off', true)"), {"timeout": wanted})
+        return {"timeout": row.timeout, "jit": row.jit}
 
     def _execute(self) -> tuple[int, list[Any], dict[str, dict[str, int]]]:
         fields_in_memory = memory_fields()
@@ -353,8 +451,13 @@ class SearchPlan:
         mask, score = self._match_in_memory(index, fields_in_memory)
         in_memory = mask is not None
         memory_facets = [f for f in self.facet_fields if f in fields_in_memory]
-        if mask is None and memory_facets:
+        text_pass = self.source != TABLE
+        if mask is None and (memory_facets or text_pass):
             mask = self._mask_from_postgres(index)
+            if text_pass:
+                # The text table is read once per search: the page and the SQL
+                # facets take the documents this pass found.
+                self.matched = "{" + ",".join(map(str, np.flatnonzero(mask))) + "}"
 
         results: list[Any] = []
         count = int(mask.sum()) if mask is not None else None
@@ -366,9 +469,10 @@ class SearchPlan:
             results, total = self._page_from_postgres()
             count = total if count is None else count
         if count is None:
+            source, condition = self._matches()
             count = model.Session.execute(sa.text(
-                f"SELECT count(*) FROM {TABLE} WHERE {self.condition}"),
-                self.compiler.params).scalar() or 0
+                f"SELECT count(*) FROM {source} WHERE {condition}"),
+                self._params()).scalar() or 0
 
         facets: dict[str, dict[str, int]] = {}
         if memory_facets:
@@ -415,9 +519,10 @@ class SearchPlan:
         # configurations and may pick a sequential scan, which unpacks every vector
         # (10x slower than the GIN index): keep it on the index for this one query.
         model.Session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        rows = compiler.text_rows(compiler.dismax_narrowing(self.query_node))
         listed = model.Session.execute(sa.text(
             f"SELECT string_agg(docnum || ':' || {compiler.rank_of('rank_vector')}, ',') "
-            f"FROM {sqlc.TEXT_TABLE} WHERE {condition}"), compiler.params).scalar()
+            f"FROM {rows} WHERE {condition}"), compiler.params).scalar()
         model.Session.execute(sa.text("SET LOCAL enable_seqscan = on"))
         size = index.arrays.size
         mask = np.zeros(size, dtype=bool)
@@ -433,7 +538,7 @@ class SearchPlan:
     def _mask_from_postgres(self, index: memory.TermIndex) -> np.ndarray:
         """The matching documents as a mask over the term index's document numbers."""
         listed = model.Session.execute(sa.text(
-            f"SELECT string_agg(docnum::text, ',') FROM {TABLE} WHERE {self.condition}"),
+            f"SELECT string_agg(docnum::text, ',') FROM {self.source} WHERE {self.condition}"),
             self.compiler.params).scalar()
         alive = index.arrays.alive
         mask = np.zeros(alive.shape, dtype=bool)
@@ -442,12 +547,23 @@ class SearchPlan:
             mask[docnums[docnums < alive.size]] = True
         return mask & alive
 
+    def _matches(self) -> tuple[str, str]:
+        """FROM and WHERE of the matching documents: the compiled condition, or the
+        document numbers the search's one text pass found."""
+        if self.matched is not None:
+            return TABLE, "docnum = ANY(CAST(:matched AS integer[]))"
+        return self.source, self.condition
+
+    def _params(self, **extra: Any) -> dict[str, Any]:
+        return dict(self.compiler.params, matched=self.matched, **extra)
+
     def _page_from_postgres(self) -> tuple[list[dict[str, Any]], int | None]:
         score = self.compiler.rank_expression() + self.boost
+        source, condition = self._matches()
         page = model.Session.execute(sa.text(
-            f"SELECT id, {score} AS score, count(*) OVER () AS total FROM {TABLE} "
-            f"WHERE {self.condition} ORDER BY {self.order_by} "
-            f"LIMIT {int(self.rows)} OFFSET {int(self.start)}"), self.compiler.params).all()
+            f"SELECT id, {score} AS score, count(*) OVER () AS total FROM {source} "
+            f"WHERE {condition} ORDER BY {self.order_by} "
+            f"LIMIT {int(self.rows)} OFFSET {int(self.start)}"), self._params()).all()
         if not page:
             return [], None
         scores = {row.id: row.score for row in page}
@@ -462,10 +578,13 @@ class SearchPlan:
                                              if c in self.fields]
         # The filters again (permission labels among them): a page picked in memory is
         # re-checked against the committed rows, whose labels may have changed since the
-        # snapshot was taken. The text query needs no second look.
+        # snapshot was taken. The text query needs no second look; with text filters only
+        # the portal's own filters (site, state, permissions) are checked again.
+        condition = self.filter_condition if self.filter_source == TABLE \
+            else self.guard_condition
         rows = model.Session.execute(sa.text(
             f"SELECT {', '.join(columns)} FROM {TABLE} WHERE {key} = ANY(:keys) "
-            f"AND {self.filter_condition}"), dict(self.compiler.params, keys=keys)
+            f"AND {condition}"), self._params(keys=keys)
         ).mappings().all()
         by_key = {row[key]: row for row in rows}
         return [self._result(by_key[k], (scores or {}).get(k, 1.0)) for k in keys if k in by_key]
@@ -491,8 +610,8 @@ class SearchPlan:
 
     def _facet_from_postgres(self, name: str) -> dict[str, int]:
         """Facet counts of a field outside the term index, counted in SQL."""
-        params = dict(self.compiler.params, facet_field=name,
-                      facet_min=max(self.facet_mincount, 1))
+        params = self._params(facet_field=name, facet_min=max(self.facet_mincount, 1))
+        source, condition = self._matches()
         # Solr counts documents, not values: a dataset with three CSV
         # resources counts once for CSV.
         if name in sqlc.SCALAR_COLUMNS:
@@ -501,8 +620,8 @@ class SearchPlan:
             values = "(SELECT DISTINCT walidata_values(doc -> :facet_field)) AS f(v)"
         limit = "" if self.facet_limit < 0 else f"LIMIT {int(self.facet_limit)}"
         rows = model.Session.execute(sa.text(
-            f"SELECT v, count(*) AS n FROM {TABLE}, LATERAL {values} "
-            f"WHERE {self.condition} AND v IS NOT NULL AND v <> '' GROUP BY v "
+            f"SELECT v, count(*) AS n FROM {source}, LATERAL {values} "
+            f"WHERE {condition} AND v IS NOT NULL AND v <> '' GROUP BY v "
             f"HAVING count(*) >= :facet_min ORDER BY n DESC, v COLLATE \"C\" {limit}"), params)
         return {str(v): int(n) for v, n in rows}
 
@@ -534,11 +653,15 @@ def install() -> None:
             query=ckan_search._QUERIES["package"],
             package_query=ckan_search.PackageSearchQuery,
             check=ckan_search.check_solr_schema_version,
+            search_schema=ckan_schema.default_package_search_schema,
         )
     ckan_search._INDICES["package"] = PostgresPackageIndex
     ckan_search._QUERIES["package"] = PostgresPackageQuery
     ckan_search.PackageSearchQuery = PostgresPackageQuery
     ckan_search.check_solr_schema_version = _no_solr_schema_check
+    # package_search looks its schema up here at every call.
+    ckan_schema.default_package_search_schema = search_schema.wrap(
+        _ORIGINALS["search_schema"])
 
 
 def uninstall() -> None:
@@ -548,6 +671,7 @@ def uninstall() -> None:
         ckan_search._QUERIES["package"] = _ORIGINALS["query"]
         ckan_search.PackageSearchQuery = _ORIGINALS["package_query"]
         ckan_search.check_solr_schema_version = _ORIGINALS["check"]
+        ckan_schema.default_package_search_schema = _ORIGINALS["search_schema"]
         _ORIGINALS.clear()
 
 

@@ -59,6 +59,9 @@ TEXT_FIELDS = {
 }
 TEXT_PREFIXES = ("extras_", "res_extras_")
 NGRAM_FIELDS = {"name_ngram": "name", "title_ngram": "title"}
+# Fields that alone fill one weight of search_vector (backend.index_row): their own
+# vector is that weight's part, read with ts_filter instead of analysing the document.
+WEIGHT_OF_FIELD = {"title": "a", "notes": "c"}
 # Fields sorted as numbers (Solr would index them as ints).
 NUMERIC_SORT_FIELDS = {"completeness_score", "num_resources", "num_tags"}
 
@@ -80,12 +83,56 @@ def is_date_field(name: str) -> bool:
     return name in DATE_COLUMNS or name.endswith("_date") or name == "indexed_ts"
 
 
+NO_WORDS = "NULL::tsquery"  # the tsquery of a wildcard with no word before the *
+
+
+@dataclass(frozen=True)
+class TextAtom:
+    """One text condition of a search, checked in the search's one pass over the text table.
+
+    ``condition`` reads ``search_vector`` (and ``f.<alias>``, the vector of
+    ``field`` in the document, for a fielded term); ``narrowing`` is a tsquery
+    that every text row meeting ``condition`` matches, so the pass can start
+    from the GIN index.
+    """
+
+    condition: str
+    narrowing: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A compiled query or filter: its SQL, and what it needs from the text pass.
+
+    ``requirement`` is a tsquery every matching document's ``search_vector``
+    matches (None when the condition can hold without any text match);
+    ``atoms`` is how many text atoms the compiler held once it was compiled.
+    """
+
+    sql: str
+    requirement: str | None
+    atoms: int
+
+
 @dataclass
 class Compiler:
-    """Collects bound parameters while it turns nodes into SQL text."""
+    """Collects bound parameters while it turns nodes into SQL text.
+
+    Text terms do not become subqueries of their own: PostgreSQL plans each
+    subquery separately, and a thousand of them cost minutes of planning. Each
+    distinct text term (or plain-text query) becomes an atom instead, and
+    :meth:`source` reads the text table once for all of them: one row per
+    candidate document with an array of booleans, ``th.hits``, which the
+    conditions index.
+    """
 
     params: dict[str, Any] = field(default_factory=dict)
     scoring_queries: list[str] = field(default_factory=list)
+    text_atoms: list[TextAtom] = field(default_factory=list)
+    _atom_numbers: dict[Any, int] = field(default_factory=dict)
+    _tsqueries: dict[tuple[str, bool, bool], str] = field(default_factory=dict)
+    _field_vectors: dict[str, str] = field(default_factory=dict)
 
     def bind(self, value: Any) -> str:
         name = f"p{len(self.params)}"
@@ -94,10 +141,59 @@ class Compiler:
 
     # -- entry points ---------------------------------------------------------
 
+    def compile(self, node: Node | DisMax, score: bool = False) -> Condition:
+        """A query or filter as SQL over :meth:`source`, with its text requirement."""
+        sql = self._dismax(node, score) if isinstance(node, DisMax) else self._node(node, score)
+        return Condition(sql, self._requirement(node), len(self.text_atoms))
+
     def condition(self, node: Node | DisMax, score: bool = False) -> str:
-        if isinstance(node, DisMax):
-            return self._dismax(node, score)
-        return self._node(node, score)
+        """The SQL of :meth:`compile` alone."""
+        return self.compile(node, score).sql
+
+    def source(self, conditions: list[Condition]) -> str:
+        """The FROM clause that ``conditions`` are evaluated over.
+
+        Without text terms that is the document table. Otherwise the text table
+        is read once: when the conditions require some text, only the rows
+        matching that requirement (an inner join); else the rows matching any
+        atom (a left join, for exclusions: a document without a row has no hit).
+        """
+        atoms = self.text_atoms[:max((c.atoms for c in conditions), default=0)]
+        if not atoms:
+            return TABLE
+        required = [c.requirement for c in conditions if c.requirement is not None]
+        if required:
+            join, narrowing = "JOIN", " && ".join(f"({r})" for r in required)
+        else:
+            join, narrowing = "LEFT JOIN", " || ".join(f"({a.narrowing})" for a in atoms)
+        # OFFSET 0: the array is built once per row, not once per reference to it.
+        return (f"{TABLE} {join} (SELECT docnum, ARRAY[{', '.join(a.condition for a in atoms)}]"
+                f" AS hits FROM {self.text_rows(narrowing, atoms)} OFFSET 0) th USING (docnum)")
+
+    def text_rows(self, narrowing: str | None, atoms: list[TextAtom] | None = None) -> str:
+        """The text rows matching ``narrowing``, each vector read once, as subquery ``f``.
+
+        A stored ``search_vector`` is compressed, and every ``@@`` on the column
+        decompresses it again (most of the cost of a row); the subquery hands
+        the conditions an uncompressed copy named ``search_vector``, and the
+        vectors of the fields the atoms ask for (``w_<weight>``, ``v_<n>``).
+        OFFSET 0 keeps it a subquery evaluated once per row, not merged into
+        the outer query (where each reference would compute it again).
+        """
+        columns = ["t.docnum", "t.rank_vector", "t.search_vector || ''::tsvector AS search_vector"]
+        wanted = {a.field for a in atoms or [] if a.field is not None}
+        columns += [f"ts_filter(t.search_vector, '{{{weight}}}') AS w_{weight}"
+                    for name, weight in WEIGHT_OF_FIELD.items() if name in wanted]
+        fields = [name for name in self._field_vectors if name in wanted]
+        columns += [f"walidata_tsvector(d.doc ->> {self._field_vectors[name]}) AS "
+                    f"{self._field_alias(name)}" for name in fields]
+        documents = f" JOIN {TABLE} d ON d.docnum = t.docnum" if fields else ""
+        where = "" if narrowing is None else f" WHERE t.search_vector @@ ({narrowing})"
+        return (f"(SELECT {', '.join(columns)} FROM {TEXT_TABLE} t{documents}{where} "
+                f"OFFSET 0) f")
+
+    def _field_alias(self, name: str) -> str:
+        return f"v_{list(self._field_vectors).index(name)}"
 
     def rank_expression(self) -> str:
         """The relevance score: 1.0 for a query without text terms (as Solr's *:*)."""
@@ -108,18 +204,23 @@ class Compiler:
 
     def rank_of(self, vector: str) -> str:
         """ts_rank of a vector against every text term of the query."""
-        query = " || ".join(self.scoring_queries) if self.scoring_queries else "NULL::tsquery"
+        query = " || ".join(self.scoring_queries) if self.scoring_queries else NO_WORDS
         return f"ts_rank('{SCORE_WEIGHTS}', {vector}, {query})"
-
-    @staticmethod
-    def with_text(condition: str) -> str:
-        """Documents whose text vector meets ``condition`` (which reads ``search_vector``)."""
-        return f"docnum IN (SELECT docnum FROM {TEXT_TABLE} WHERE {condition})"
 
     # -- text analysis ----------------------------------------------------------
 
     def tsquery(self, term: Term) -> str:
-        """The tsquery of a word or phrase in every configured language."""
+        """The tsquery of a word or phrase in every configured language.
+
+        One per distinct word, phrase or prefix: a term repeated in a search
+        binds its value once.
+        """
+        key = (term.value, term.phrase, term.wildcard)
+        if key not in self._tsqueries:
+            self._tsqueries[key] = self._new_tsquery(term)
+        return self._tsqueries[key]
+
+    def _new_tsquery(self, term: Term) -> str:
         value = term.value
         if term.wildcard:
             prefix = value[:-1] if value.endswith("*") else value
@@ -128,7 +229,7 @@ class Compiler:
                     "text fields only take a trailing * wildcard (e.g. kesehat*)")
             words = re.findall(r"\w+", prefix.lower())
             if not words:
-                return "NULL::tsquery"
+                return NO_WORDS
             lexemes = " & ".join(words[:-1] + [f"{words[-1]}:*"])
             return f"to_tsquery('simple', {self.bind(lexemes)})"
         fn = "phraseto_tsquery" if term.phrase else "plainto_tsquery"
@@ -136,15 +237,55 @@ class Compiler:
         return (f"({fn}('simple', {p}) || {fn}('indonesian', {p}) "
                 f"|| {fn}('english', {p}))")
 
+    def _hit(self, key: Any, make_atom: Any) -> str:
+        """The outer condition of the atom ``key`` (made by ``make_atom`` on first use)."""
+        number = self._atom_numbers.get(key)
+        if number is None:
+            self.text_atoms.append(make_atom())
+            number = self._atom_numbers[key] = len(self.text_atoms)
+        return f"th.hits[{number}]"
+
     def _text_match(self, term: Term, score: bool) -> str:
         q = self.tsquery(term)
         if score:
             self.scoring_queries.append(q)
-        if term.field in (None, "text"):
-            return self.with_text(f"search_vector @@ {q}")
-        # Narrow with the indexed vector first, then check the one field.
-        return (f"({self.with_text(f'search_vector @@ {q}')} AND "
-                f"walidata_tsvector(doc ->> {self.bind(term.field)}) @@ {q})")
+        if q == NO_WORDS:
+            return "FALSE"
+        name = "text" if term.field is None else term.field
+        if name == "text":
+            return self._hit(("text", q), lambda: TextAtom(f"search_vector @@ {q}", q))
+        if name in WEIGHT_OF_FIELD:
+            vector = f"f.w_{WEIGHT_OF_FIELD[name]}"
+            return self._hit((name, q), lambda: TextAtom(f"{vector} @@ {q}", q, name))
+        # The indexed vector narrows; the field's own vector decides.
+        if name not in self._field_vectors:
+            self._field_vectors[name] = self.bind(name)
+        vector = f"f.{self._field_alias(name)}"
+        return self._hit((name, q), lambda: TextAtom(
+            f"(search_vector @@ {q} AND {vector} @@ {q})", q, name))
+
+    def _requirement(self, node: Node | DisMax) -> str | None:
+        """A tsquery that every document matching ``node`` matches, or None."""
+        if isinstance(node, Term):
+            if node.field in NGRAM_FIELDS or not is_text_field(node.field):
+                return None
+            q = self.tsquery(node)
+            return None if q == NO_WORDS else q
+        if isinstance(node, DisMax):
+            return self.dismax_narrowing(node)
+        if isinstance(node, Boolean):
+            must = [child for occur, child in node.clauses if occur is Occur.MUST]
+            required = [r for r in map(self._requirement, must) if r is not None]
+            if required:
+                return " && ".join(f"({r})" for r in required)
+            should = [child for occur, child in node.clauses if occur is Occur.SHOULD]
+            if must or not should:
+                return None
+            alternatives = [self._requirement(child) for child in should]
+            if any(r is None for r in alternatives):
+                return None
+            return " || ".join(f"({r})" for r in alternatives)
+        return None
 
     # -- nodes -------------------------------------------------------------------
 
@@ -169,12 +310,22 @@ class Compiler:
         must_not = [n for o, n in node.clauses if o is Occur.MUST_NOT]
         parts = [self._node(n, score) for n in must]
         if should:
-            # Optional clauses filter only when nothing is required (Lucene).
+            # Optional clauses filter only when nothing is required (Lucene). Beside
+            # required ones they still rank, and are still checked for errors, but
+            # their text atoms are dropped: the text pass need not evaluate them.
+            atoms_before = len(self.text_atoms)
             alternatives = self._should(should, score)
-            if not must:
+            if must:
+                self._drop_atoms_from(atoms_before)
+            else:
                 parts.append(alternatives)
         parts.extend(f"({self._node(n, False)}) IS NOT TRUE" for n in must_not)
         return "(" + " AND ".join(parts or ["TRUE"]) + ")"
+
+    def _drop_atoms_from(self, count: int) -> None:
+        """Forget the atoms made since there were ``count``; a later use makes them again."""
+        del self.text_atoms[count:]
+        self._atom_numbers = {key: n for key, n in self._atom_numbers.items() if n <= count}
 
     def _should(self, nodes: list[Node], score: bool) -> str:
         exact = [n for n in nodes if isinstance(n, Term) and not n.wildcard
@@ -314,7 +465,32 @@ class Compiler:
     # -- dismax ----------------------------------------------------------------
 
     def _dismax(self, node: DisMax, score: bool) -> str:
-        return self.with_text(self.dismax_text_condition(node, score))
+        if not (node.must or node.should):
+            # Only exclusions: the atom is "any excluded word", the query its negation.
+            any_word = " || ".join(self.tsquery(t) for t in node.must_not)
+            hit = self._hit(node, lambda: TextAtom(f"search_vector @@ ({any_word})", any_word))
+            return f"({hit} IS NOT TRUE)"
+        condition = self.dismax_text_condition(node, score)
+        narrowing = self.dismax_narrowing(node)
+        return self._hit(node, lambda: TextAtom(condition, narrowing))
+
+    def dismax_narrowing(self, node: DisMax) -> str | None:
+        """What every match of a dismax query matches (None when it has only exclusions).
+
+        With ``m`` of ``n`` optional words needed, a match misses at most
+        ``n - m``: so it has a word of every group of ``n - m + 1`` (all words
+        one by one when all are needed, any word when one is). The groups let
+        the GIN index narrow a long query as much as a short one.
+        """
+        parts = [self.tsquery(t) for t in node.must]
+        if node.should:
+            size = len(node.should) - node.minimum_match + 1
+            groups = [list(node.should[i:i + size])
+                      for i in range(0, len(node.should) - size + 1, size)]
+            groups[-1].extend(node.should[len(groups) * size:])
+            parts += ["(" + " || ".join(self.tsquery(t) for t in group) + ")"
+                      for group in groups]
+        return " && ".join(parts) if parts else None
 
     def dismax_text_condition(self, node: DisMax, score: bool) -> str:
         """The dismax query as a condition on ``search_vector`` of the text table."""
