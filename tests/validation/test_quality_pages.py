@@ -54,7 +54,7 @@ def portal(module_db) -> dict[str, Any]:
         factories.User(name=name, email=f"{name}@example.go.id",
                        fullname=name.replace("-", " ").title())
     factories.Organization(name="diskominfo", users=[{"name": "walidata",
-                                                      "capacity": "editor"}])
+                                                      "capacity": "admin"}])
     org = factories.Organization(name="dinas-sosial", title="Dinas Sosial",
                                  users=[{"name": "opd-dinsos", "capacity": "editor"}])
     found: dict[str, Any] = {"org": org}

@@ -27,7 +27,7 @@ def people(module_db):
     users = {name: factories.User(name=name, email=f"{name}@example.go.id")
              for name in ("opd-dinsos", "walidata", "warga")}
     factories.Organization(name="diskominfo", users=[{"name": "walidata",
-                                                      "capacity": "editor"}])
+                                                      "capacity": "admin"}])
     org = factories.Organization(name="dinas-sosial", title="Dinas Sosial",
                                  users=[{"name": "opd-dinsos", "capacity": "editor"}])
     return {"users": users, "org": org}
