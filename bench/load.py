@@ -542,10 +542,11 @@ class Run:
 
     def __init__(self, base: str, tokens: dict[str, str], catalogue: Catalogue,
                  visibility: Visibility, seconds: float, users: int, editors: int,
-                 editor_pause: float, run_id: str) -> None:
+                 editor_pause: float, run_id: str, database: str = "") -> None:
         self.base, self.tokens, self.catalogue = base, tokens, catalogue
         self.visibility, self.seconds, self.users = visibility, seconds, users
         self.editors, self.editor_pause, self.run_id = editors, editor_pause, run_id
+        self.database = database
         self.recorder = Recorder()
         self.stop_at = float("inf")
         self.review_queue: list[dict[str, Any]] = []
@@ -763,6 +764,11 @@ class Run:
             item["state"] = None  # ask again next time; the error is recorded
             return False
         item["state"] = done.json()["result"]["state"]
+        if item["state"] == "published":
+            self.published.append(item["name"])
+            self.unfinished.pop(item["name"], None)
+            self.drop(item)
+            return False
         return True
 
     def drop(self, item: dict[str, Any]) -> None:
@@ -794,7 +800,7 @@ class Run:
         threads += [threading.Thread(target=self.editor, args=(i,), daemon=True)
                     for i in range(self.editors)]
         threads.append(threading.Thread(target=self.reviewer, daemon=True))
-        load = LoadSampler()
+        load = LoadSampler(self.database)
         cpu = os.times()
         self.recorder.measuring = True
         started = time.monotonic()
@@ -837,6 +843,7 @@ class Run:
             "left_in_review": dict(sorted(Counter(
                 item.get("state") or "?" for item in self.review_queue).items())),
             "kinds": rows, "loadavg": load.samples, "client_cpu_s": round(client_cpu, 1),
+            "postgres_active_samples": dict(load.queries.most_common(12)),
         }
 
 
@@ -888,17 +895,39 @@ def _upload_plans() -> dict[str, list[Any]]:
 
 
 class LoadSampler:
-    """The machine's load average every 5 s: the machine is shared, the figures say how much."""
+    """The machine's load average every 5 s (the machine is shared, the figures say how
+    much), and what PostgreSQL is busy with on the load database twice a second (where the
+    database's share of the time goes)."""
 
-    def __init__(self) -> None:
+    def __init__(self, database: str = "") -> None:
         self.samples: list[str] = []
+        self.database = database
+        self.queries: Counter[str] = Counter()
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
+        connection = None
+        if self.database:
+            import psycopg2
+
+            connection = psycopg2.connect(f"{PG}/{self.database}")
+            connection.autocommit = True
+        tick = 0
         while True:
-            self.samples.append(Path("/proc/loadavg").read_text().split(" ", 3)[0])
-            if self.done.wait(5):
+            if tick % 10 == 0:
+                self.samples.append(Path("/proc/loadavg").read_text().split(" ", 3)[0])
+            if connection is not None:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT query FROM pg_stat_activity WHERE datname = %s "
+                                   "AND state = 'active' AND pid <> pg_backend_pid()",
+                                   (self.database,))
+                    for (query,) in cursor.fetchall():
+                        self.queries[re.sub(r"\s+", " ", query)[:700]] += 1
+            tick += 1
+            if self.done.wait(0.5):
+                if connection is not None:
+                    connection.close()
                 return
 
     def start(self) -> None:
@@ -932,7 +961,7 @@ def one_run(catalogue: str, server: str, args: argparse.Namespace) -> dict[str, 
               f"{args.seconds} s", flush=True)
         run_id = dt.datetime.now().strftime("%m%d%H%M%S")
         run = Run(base, tokens, cat, visibility, args.seconds, args.users, args.editors,
-                  args.editor_pause, run_id)
+                  args.editor_pause, run_id, db)
         cpu_before = servers.cpu_seconds() if servers else (0.0, 0.0)
         uptime_before = _uptime()
         result = run.run()
