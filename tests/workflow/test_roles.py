@@ -152,9 +152,10 @@ def test_diskominfo_s_own_data_are_approved_by_another_walidata(portal):
 @pytest.mark.parametrize("user", [None, "opd-dinkes", "opd-diskominfo"])
 def test_readers_without_a_role_see_roles_not_user_names(portal, user):
     review = call_action("walidata_review_show", context=as_user(user), id="aset-terbit")
-    assert review["state"] == "published" and review["submitted_by"] is None
+    assert review["state"] == "published"
+    assert review["submitted_by"] == "Produsen data (OPD)"
     assert [event["actor"] for event in review["events"]][:3] == [
-        "produsen", "walidata", "produsen"]
+        "Produsen data (OPD)", "Walidata", "Produsen data (OPD)"]
     assert review["events"][1]["comment"] == "Lengkapi satuan."
     assert "opd-bpkad" not in json.dumps(review)
 

@@ -332,12 +332,18 @@ def walidata_withdraw(context: dict[str, Any], data_dict: dict[str, Any]) -> dic
     return _transition("withdraw", context, data_dict)
 
 
+def _role_titles(role_codes: list[str]) -> str:
+    titles = [tk._(machine.ROLE_TITLES[machine.Role(code)]) for code in role_codes
+              if code in {role.value for role in machine.Role}]
+    return ", ".join(titles) or tk._(machine.NO_ROLE)
+
+
 def _without_people(record: Any) -> Any:
     """``record`` with every user name replaced by the role the person acted in.
 
     Where ``ckan.auth.public_user_details`` is false, who reviewed a dataset is not for
-    every reader: an event shows its actor's roles (``walidata``, ``produsen``...), a
-    justification its author's role (only the walidata justifies warnings).
+    every reader: an event shows its actor's roles ("Walidata", "Produsen data (OPD)"...),
+    a justification its author's role (only the walidata justifies warnings).
     """
     if isinstance(record, list):
         return [_without_people(item) for item in record]
@@ -345,9 +351,9 @@ def _without_people(record: Any) -> Any:
         return record
     shown = {key: _without_people(value) for key, value in record.items()}
     if "actor" in shown:
-        shown["actor"] = ", ".join(shown.get("actor_roles") or []) or None
+        shown["actor"] = _role_titles(shown.get("actor_roles") or [])
     if "author" in shown:
-        shown["author"] = machine.Role.WALIDATA.value
+        shown["author"] = tk._(machine.ROLE_TITLES[machine.Role.WALIDATA])
     return shown
 
 
@@ -375,7 +381,8 @@ def walidata_review_show(context: dict[str, Any], data_dict: dict[str, Any]
         "package_id": dataset["id"], "name": dataset["name"], "state": review.state.value,
         "state_label": helpers.language_text(machine.LABELS[review.state]),
         "round": review.round,
-        "submitted_by": review.submitted_by if people else None,
+        "submitted_by": review.submitted_by if people or not review.submitted_by
+        else tk._(machine.ROLE_TITLES[machine.Role.PRODUSEN]),
         "submitted_at": review.submitted_at.isoformat() if review.submitted_at else None,
         "updated_at": review.updated_at.isoformat(),
         "events": history,

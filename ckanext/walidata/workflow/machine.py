@@ -117,6 +117,13 @@ STEPS = {
     "withdraw": Label(N_("Withdrawal")),
 }
 NO_ROLE = Label(N_("signed in without a role in its review"))
+# How a person is shown to readers who may not see user names: by role, as a title that
+# can never be a CKAN user name (those are lower case, without spaces).
+ROLE_TITLES = {
+    Role.PRODUSEN: Label(N_("Produsen data (OPD)")),
+    Role.WALIDATA: Label(N_("Walidata")),
+    Role.PEMBINA: Label(N_("Pembina data")),
+}
 
 # A reason is a message template and its values, translated where it is shown. A value
 # is shown as it is, translated (Label), joined by "or" (a tuple of Labels) or as the
