@@ -7,7 +7,10 @@ in Indonesia) straight into ``walidata_search_doc`` through the backend's own
 ``PostgresPackageQuery().run(...)`` with the parameters ``package_search``
 would send. Results go to ``bench/results/search-<N>.json``; ``--explain``
 also writes ``EXPLAIN (ANALYZE, BUFFERS)`` of every statement of one run of
-each search to ``bench/results/explain-<N>.txt``.
+each search to ``bench/results/explain-<N>.txt``. ``--hostile`` times hostile
+request shapes (1,000 fielded terms, 3,000 facet fields, 100 KB requests, the
+most the budget lets in) through the ``package_search`` action instead and
+writes ``bench/results/hostile-<N>.json``.
 
 It only ever writes to the dedicated database ``ckan_walidata_bench`` (it
 refuses any other); create and migrate it first::
@@ -39,7 +42,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ckan.lib.search as ckan_search
+import ckan.logic as logic
 import ckan.model as model
+import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from ckan.cli import load_config
 from ckan.common import config
@@ -506,6 +512,8 @@ def load_index(factory: DocumentFactory, size: int) -> dict[str, float]:
     connection.autocommit = True
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE walidata_search_doc")
+        # The text table too: without its statistics the planner guesses its size.
+        cursor.execute("VACUUM ANALYZE walidata_search_text")
     connection.autocommit = old_autocommit
     vacuum = time.perf_counter() - t0
     return {"loaded_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -731,6 +739,158 @@ def explain(searches: list[Search], path: Path, code: dict[str, Any]) -> None:
     path.write_text("\n".join(out))
 
 
+# -- hostile requests (--hostile) ---------------------------------------------------------------
+
+HOSTILE_BYTES = 100_000  # "under 100 KB": the request body, as JSON
+
+
+@dataclass
+class Hostile:
+    """One hostile request shape; ``params(i)`` varies its words by run."""
+
+    key: str
+    label: str
+    params: Callable[[int], dict[str, Any]]
+    results: list[float] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)
+
+
+def vocabulary(factory: DocumentFactory) -> list[str]:
+    """The words of the catalogue's titles: every term of a hostile search finds datasets."""
+    words: dict[str, None] = {}
+    for i in range(300):
+        for word in factory.document(i)["title"].lower().split():
+            if word.isalpha() and len(word) > 2:
+                words[word] = None
+    return list(words)
+
+
+def fill(make: Callable[[int], str], separator: str = " ") -> str:
+    """``make(0) + separator + make(1) ...`` as long as the JSON stays under 100 KB."""
+    parts, size, k = [], 2, 0
+    while True:
+        part = make(k)
+        size += len(json.dumps(part)) - 2 + len(separator)
+        if size > HOSTILE_BYTES - 200:
+            return separator.join(parts)
+        parts.append(part)
+        k += 1
+
+
+def fill_list(make: Callable[[int], str]) -> list[str]:
+    """``[make(0), make(1), ...]`` as long as the JSON stays under 100 KB."""
+    items, size, k = [], 2, 0
+    while True:
+        item = make(k)
+        size += len(json.dumps(item)) + 2
+        if size > HOSTILE_BYTES - 200:
+            return items
+        items.append(item)
+        k += 1
+
+
+def hostile_shapes(words: list[str]) -> list[Hostile]:
+    """The shapes that held the portal, the same at 100 KB, and the worst the budget lets in."""
+    def w(i: int, k: int) -> str:
+        return words[(i * 7 + k) % len(words)]
+
+    def page(**params: Any) -> dict[str, Any]:
+        return {"rows": ROWS, "facet.field": list(FACETS), **params}
+
+    return [
+        Hostile("h1", "fq_list: 1,000 title: terms",
+                lambda i: page(fq_list=[f"title:{w(i, k)}" for k in range(1000)])),
+        Hostile("h2", "facet.field: 3,000 names",
+                lambda i: page(**{"facet.field": [f"extras_f{i}_{k}" for k in range(3000)]})),
+        Hostile("h3", "q: 1,000 words", lambda i: page(q=" ".join(w(i, k) for k in range(1000)))),
+        Hostile("h4", "100 KB fq_list of title: terms",
+                lambda i: page(fq_list=fill_list(lambda k: f"title:{w(i, k)}"))),
+        Hostile("h5", "100 KB facet.field",
+                lambda i: page(**{"facet.field": fill_list(lambda k: f"extras_f{i}_{k}")})),
+        Hostile("h6", "100 KB q", lambda i: page(q=fill(lambda k: w(i, k)))),
+        Hostile("h7", "100 KB fq of nested OR groups",
+                lambda i: page(fq=fill(lambda k: f"(title:{w(i, k)} AND notes:{w(i, k + 1)})",
+                                       " OR "))),
+        Hostile("h8", "100 KB sort", lambda i: page(sort=fill(lambda k: "name asc", ", "))),
+        Hostile("h9", "100 KB fl", lambda i: page(fl=fill_list(lambda k: f"f{i}_{k}"))),
+        Hostile("b1", "fq: 100 title: terms OR-ed (budget)",
+                lambda i: page(fq="(" + " OR ".join(f"title:{w(i, k)}" for k in range(100))
+                               + ")")),
+        Hostile("b2", "fq_list: 100 title: terms (budget)",
+                lambda i: page(fq_list=[f"title:{w(i, k)}" for k in range(100)])),
+        Hostile("b3", "fq: 100 res_name: terms OR-ed (budget)",
+                lambda i: page(fq="(" + " OR ".join(f"res_name:{w(i, k)}" for k in range(100))
+                               + ")")),
+        Hostile("b4", "fq: 50 (title AND notes) groups OR-ed (budget)",
+                lambda i: page(fq="(" + " OR ".join(
+                    f"(title:{w(i, k)} AND notes:{w(i, k + 1)})" for k in range(50)) + ")")),
+        Hostile("b5", "q: 100 catalogue words (budget)",
+                lambda i: page(q=" ".join(w(i, k) for k in range(100)))),
+        Hostile("b6", "fq: 100 title: prefixes OR-ed (budget)",
+                lambda i: page(fq="(" + " OR ".join(f"title:{w(i, k)[:3]}*" for k in range(100))
+                               + ")")),
+        Hostile("b7", "fq: 100 ranges on an extra OR-ed (budget)",
+                lambda i: page(fq="(" + " OR ".join(f"periode:[{2000 + k} TO {2001 + k + i}]"
+                                                    for k in range(100)) + ")")),
+        Hostile("b8", "facet.field: 50 fields counted in SQL + text q (budget)",
+                lambda i: page(q=w(i, 0), **{"facet.field": FACETS + [
+                    f"extras_f{k}" for k in range(45)]})),
+    ]
+
+
+def run_hostile(params: dict[str, Any]) -> tuple[float, str]:
+    """Time one anonymous ``package_search`` action; its answer or the refusal."""
+    context = {"user": "", "auth_user_obj": None, "ignore_auth": False}
+    t0 = time.perf_counter()
+    try:
+        result = tk.get_action("package_search")(context, dict(params))
+        answer = f"{result['count']:,} found"
+    except ckan_search.SearchQueryError as error:
+        answer = "400 " + str(error).rsplit("(", 1)[-1].rstrip(")'")
+    except ckan_search.SearchError as error:
+        answer = "409 " + str(error)[:60]
+    except logic.ValidationError as error:
+        answer = f"409 {sorted(error.error_dict)}"
+    elapsed = time.perf_counter() - t0
+    model.Session.rollback()
+    return elapsed * 1000, answer
+
+
+def bench_hostile(factory: DocumentFactory, size: int, runs: int, keep: bool) -> dict[str, Any]:
+    """Time every hostile shape ``runs`` times on an index of ``size`` datasets."""
+    if not (keep and index_is_loaded(factory, size)):
+        load_index(factory, size)
+    shapes = hostile_shapes(vocabulary(factory))
+    for shape in shapes:
+        assert len(json.dumps(shape.params(0))) < HOSTILE_BYTES, shape.key
+    run_hostile(shapes[-1].params(0))  # loads the term index
+    for i in range(runs):
+        for shape in shapes:
+            elapsed, answer = run_hostile(shape.params(i))
+            shape.results.append(elapsed)
+            shape.answers.append(answer)
+    result = {
+        "datasets": size, "runs": runs, "code": code_version(), "postgres": pg_settings(),
+        "measured_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "shapes": {s.key: {"label": s.label, "bytes": len(json.dumps(s.params(0))),
+                           "worst_ms": round(max(s.results), 1),
+                           "p50_ms": round(statistics.median(s.results), 1),
+                           "answers": sorted(set(s.answers))} for s in shapes},
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"hostile-{size}.json").write_text(json.dumps(result, indent=1))
+    return result
+
+
+def hostile_markdown(result: dict[str, Any]) -> str:
+    lines = [f"| shape ({result['datasets']:,} datasets) | request | answer | median | worst |",
+             "| --- | --- | --- | --- | --- |"]
+    for key, s in result["shapes"].items():
+        lines.append(f"| {key}. {s['label']} | {s['bytes'] / 1000:.1f} KB | "
+                     f"{'; '.join(s['answers'])} | {s['p50_ms']:.0f} ms | {s['worst_ms']:.0f} ms |")
+    return "\n".join(lines)
+
+
 # -- report ----------------------------------------------------------------------------------
 
 
@@ -793,6 +953,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="reuse the loaded index when it holds this size already")
     parser.add_argument("--explain", action="store_true",
                         help="also write EXPLAIN (ANALYZE, BUFFERS) to bench/results/")
+    parser.add_argument("--hostile", action="store_true",
+                        help="time hostile request shapes through package_search instead "
+                             "(worst time per shape; bench/results/hostile-<N>.json)")
     args = parser.parse_args(argv)
     bench_database_url()
     code = code_version()  # the code this process imports
@@ -812,11 +975,17 @@ def main(argv: list[str] | None = None) -> None:
         if "frange" not in parsers:
             config["ckan.search.solr_allowed_query_parsers"] = [*parsers, "frange"]
         factory = DocumentFactory(Catalogue.build(), config.get("ckan.site_id"))
-        results = [bench_size(factory, n, args.runs, args.keep, args.explain, code)
-                   for n in args.datasets]
+        if args.hostile:
+            hostile = [bench_hostile(factory, n, args.runs, args.keep) for n in args.datasets]
+        else:
+            results = [bench_size(factory, n, args.runs, args.keep, args.explain, code)
+                       for n in args.datasets]
         lock.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
         lock.close()
-    print(markdown(results))
+    if args.hostile:
+        print("\n\n".join(hostile_markdown(r) for r in hostile))
+    else:
+        print(markdown(results))
 
 
 if __name__ == "__main__":

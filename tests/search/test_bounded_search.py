@@ -36,7 +36,8 @@ def catalogue(module_db):
                           title=f"Data {word} {WORDS[(i + 1) % len(WORDS)]}",
                           notes=f"Catatan tentang {word}.", tags=[{"name": word}],
                           resources=[{"url": f"http://x.example/{word}.csv", "format": "CSV",
-                                      "name": f"Tabel {word}"}])
+                                      "name": f"Tabel {word}"}],
+                          extras=[{"key": "periode", "value": str(2010 + i)}])
     return org
 
 
@@ -190,6 +191,14 @@ def test_results_are_the_same_with_many_terms_as_with_one(catalogue):
         f"data-{w}" for w in WORDS if w not in ("air", "rumah", "bersih"))
     assert names(q="air bersih kesehatan padi sekolah jalan") == []
     assert names(fq="(res_name:air OR title:ibu)") == ["data-air", "data-desa", "data-ibu"]
+
+
+def test_alternatives_on_one_field_share_one_subquery(catalogue):
+    fq = "(periode:[2010 TO 2011] OR periode:[2013 TO 2013] OR periode:x* OR periode:2030)"
+    plan = SearchPlan.from_params({"fq": fq}, None)
+    assert plan.condition.count("walidata_values") == 1
+    found = call_action("package_search", fq=fq, rows=100)["results"]
+    assert sorted(r["name"] for r in found) == ["data-air", "data-bersih", "data-padi"]
 
 
 # -- the statement timeout ------------------------------------------------------------------

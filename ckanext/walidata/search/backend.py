@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -300,6 +301,9 @@ class SearchPlan:
         self.filter_source = TABLE
         self.guard_condition = "TRUE"
         self.matched: str | None = None
+        self.deadline: float | None = None
+        self.role_timeout_ms = 0
+        self.timeout_set_ms: int | None = None
         self.sort_keys: list[tuple[str, bool]] = []
         self.order_by = ""
         self.boost_node: Any = None
@@ -428,22 +432,41 @@ class SearchPlan:
             raise QuerySyntaxError(str(error.orig).split("\n")[0]) from error
 
     def _set_limits(self) -> dict[str, str]:
-        """Set statement_timeout and jit for this search's statements; the previous values.
+        """Start the search's clock and turn JIT off; the previous settings, to restore.
 
-        The timeout is lowered, never raised (a lower one of the database role
-        stays). JIT compilation is off: it spends more on a search's large
-        expressions than it saves on these short statements.
+        ``statement_timeout`` bounds the whole search, not each statement: every
+        statement gets what is left of it (:meth:`_sql`), never more than a lower
+        timeout of the database role. JIT compilation is off: it spends more on a
+        search's large expressions than it saves on these short statements.
         """
-        timeout = self.limits.statement_timeout_ms
+        # The select list is evaluated in order: the settings are read before jit is set.
         row = model.Session.execute(sa.text(
-            "SELECT max(setting) FILTER (WHERE name = 'statement_timeout') AS timeout, "
-            "max(setting) FILTER (WHERE name = 'jit') AS jit FROM pg_settings "
-            "WHERE name IN ('statement_timeout', 'jit')")).one()
-        wanted = str(timeout) if timeout and (row.timeout == "0" or int(row.timeout) > timeout) \
-            else row.timeout
-        model.Session.execute(sa.text("SELECT set_config('statement_timeout', :timeout, true), "
-                                      "set_config('jit', 'off', true)"), {"timeout": wanted})
+            "SELECT current_setting('statement_timeout') AS timeout, "
+            "current_setting('jit') AS jit, "
+            "extract(epoch FROM current_setting('statement_timeout')::interval) * 1000 AS ms, "
+            "set_config('jit', 'off', true)")).one()
+        self.role_timeout_ms = int(row.ms)
+        if self.limits.statement_timeout_ms:
+            self.deadline = time.monotonic() + self.limits.statement_timeout_ms / 1000
         return {"timeout": row.timeout, "jit": row.jit}
+
+    def _sql(self, statement: str, params: dict[str, Any] | None = None) -> Any:
+        """Run one statement of the search within what is left of its time.
+
+        The timeout is set again only once a tenth of it has gone, so a fast
+        search pays no extra round trip per statement.
+        """
+        if self.deadline is not None:
+            left = int((self.deadline - time.monotonic()) * 1000)
+            if left <= 0:
+                raise SearchError(self.limits.timeout_message())
+            if self.role_timeout_ms:
+                left = min(left, self.role_timeout_ms)
+            if self.timeout_set_ms is None or left < self.timeout_set_ms * 0.9:
+                model.Session.execute(sa.text(
+                    "SELECT set_config('statement_timeout', :ms, true)"), {"ms": str(left)})
+                self.timeout_set_ms = left
+        return model.Session.execute(sa.text(statement), params or {})
 
     def _execute(self) -> tuple[int, list[Any], dict[str, dict[str, int]]]:
         fields_in_memory = memory_fields()
@@ -470,7 +493,7 @@ class SearchPlan:
             count = total if count is None else count
         if count is None:
             source, condition = self._matches()
-            count = model.Session.execute(sa.text(
+            count = self._sql((
                 f"SELECT count(*) FROM {source} WHERE {condition}"),
                 self._params()).scalar() or 0
 
@@ -478,9 +501,10 @@ class SearchPlan:
         if memory_facets:
             facets.update(index.facet_counts(mask, memory_facets, self.facet_limit,
                                              self.facet_mincount))
-        for name in self.facet_fields:
-            if name not in facets:
-                facets[name] = self._facet_from_postgres(name) if count else {}
+        in_sql = [name for name in self.facet_fields if name not in facets]
+        counted = self._facets_from_postgres(in_sql) if count and in_sql else {}
+        for name in in_sql:
+            facets[name] = counted.get(name, {})
         if self.fields in (["id"], ["name"]):
             results = [r.get(self.fields[0]) for r in results]
         return count, results, facets
@@ -519,8 +543,10 @@ class SearchPlan:
         # configurations and may pick a sequential scan, which unpacks every vector
         # (10x slower than the GIN index): keep it on the index for this one query.
         model.Session.execute(sa.text("SET LOCAL enable_seqscan = off"))
-        rows = compiler.text_rows(compiler.dismax_narrowing(self.query_node))
-        listed = model.Session.execute(sa.text(
+        rows = sqlc.TEXT_TABLE
+        if condition.count("search_vector") > 2:  # a long query: read each vector once
+            rows = compiler.text_rows(compiler.dismax_narrowing(self.query_node))
+        listed = self._sql((
             f"SELECT string_agg(docnum || ':' || {compiler.rank_of('rank_vector')}, ',') "
             f"FROM {rows} WHERE {condition}"), compiler.params).scalar()
         model.Session.execute(sa.text("SET LOCAL enable_seqscan = on"))
@@ -537,7 +563,7 @@ class SearchPlan:
 
     def _mask_from_postgres(self, index: memory.TermIndex) -> np.ndarray:
         """The matching documents as a mask over the term index's document numbers."""
-        listed = model.Session.execute(sa.text(
+        listed = self._sql((
             f"SELECT string_agg(docnum::text, ',') FROM {self.source} WHERE {self.condition}"),
             self.compiler.params).scalar()
         alive = index.arrays.alive
@@ -560,7 +586,7 @@ class SearchPlan:
     def _page_from_postgres(self) -> tuple[list[dict[str, Any]], int | None]:
         score = self.compiler.rank_expression() + self.boost
         source, condition = self._matches()
-        page = model.Session.execute(sa.text(
+        page = self._sql((
             f"SELECT id, {score} AS score, count(*) OVER () AS total FROM {source} "
             f"WHERE {condition} ORDER BY {self.order_by} "
             f"LIMIT {int(self.rows)} OFFSET {int(self.start)}"), self._params()).all()
@@ -582,7 +608,7 @@ class SearchPlan:
         # the portal's own filters (site, state, permissions) are checked again.
         condition = self.filter_condition if self.filter_source == TABLE \
             else self.guard_condition
-        rows = model.Session.execute(sa.text(
+        rows = self._sql((
             f"SELECT {', '.join(columns)} FROM {TABLE} WHERE {key} = ANY(:keys) "
             f"AND {condition}"), self._params(keys=keys)
         ).mappings().all()
@@ -608,22 +634,44 @@ class SearchPlan:
             out["extras"] = extras
         return out
 
-    def _facet_from_postgres(self, name: str) -> dict[str, int]:
-        """Facet counts of a field outside the term index, counted in SQL."""
-        params = self._params(facet_field=name, facet_min=max(self.facet_mincount, 1))
+    def _facets_from_postgres(self, names: list[str]) -> dict[str, dict[str, int]]:
+        """Facet counts of the fields outside the term index, counted in SQL.
+
+        Solr counts documents, not values: a dataset with three CSV resources
+        counts once for CSV. The fields stored in the document are counted
+        together, in one pass that reads each matching document once
+        (``jsonb_each``): a statement per field decompressed every document
+        again for each field.
+        """
         source, condition = self._matches()
-        # Solr counts documents, not values: a dataset with three CSV
-        # resources counts once for CSV.
-        if name in sqlc.SCALAR_COLUMNS:
-            values = f"(SELECT {sqlc.SCALAR_COLUMNS[name]}) AS f(v)"
-        else:
-            values = "(SELECT DISTINCT walidata_values(doc -> :facet_field)) AS f(v)"
-        limit = "" if self.facet_limit < 0 else f"LIMIT {int(self.facet_limit)}"
-        rows = model.Session.execute(sa.text(
-            f"SELECT v, count(*) AS n FROM {source}, LATERAL {values} "
-            f"WHERE {condition} AND v IS NOT NULL AND v <> '' GROUP BY v "
-            f"HAVING count(*) >= :facet_min ORDER BY n DESC, v COLLATE \"C\" {limit}"), params)
-        return {str(v): int(n) for v, n in rows}
+        minimum = max(self.facet_mincount, 1)
+        found: dict[str, list[tuple[int, str]]] = {name: [] for name in names}
+        for name in [n for n in names if n in sqlc.SCALAR_COLUMNS]:
+            rows = self._sql((
+                f"SELECT {sqlc.SCALAR_COLUMNS[name]} AS v, count(*) AS n FROM {source} "
+                f"WHERE {condition} AND {sqlc.SCALAR_COLUMNS[name]} <> '' GROUP BY 1 "
+                "HAVING count(*) >= :facet_min"), self._params(facet_min=minimum))
+            found[name] = [(-int(n), str(v)) for v, n in rows]
+        in_documents = [n for n in names if n not in sqlc.SCALAR_COLUMNS]
+        if in_documents:
+            rows = self._sql((
+                f"SELECT e.key, v, count(*) AS n FROM {source}, "
+                "LATERAL jsonb_each(doc) AS e(key, value), "
+                "LATERAL (SELECT DISTINCT walidata_values(e.value)) AS f(v) "
+                f"WHERE {condition} AND e.key = ANY(CAST(:facet_fields AS text[])) "
+                "AND v IS NOT NULL AND v <> '' GROUP BY e.key, v "
+                "HAVING count(*) >= :facet_min"),
+                self._params(facet_fields=in_documents, facet_min=minimum))
+            for key, v, n in rows:
+                found[key].append((-int(n), str(v)))
+        counts = {}
+        for name, items in found.items():
+            # By count, then value in code point order (PostgreSQL's "C" collation).
+            items.sort()
+            if self.facet_limit >= 0:
+                items = items[:self.facet_limit]
+            counts[name] = {value: -negative for negative, value in items}
+        return counts
 
 
 def memory_fields() -> tuple[str, ...]:

@@ -29,7 +29,7 @@ ROWS_MAX = "ckan.search.rows_max"
 
 # The defaults of config_declaration.yaml, for a process that has not loaded it.
 DEFAULTS = {MAX_CLAUSES: 100, MAX_QUERY_LENGTH: 10_000, MAX_FACET_FIELDS: 50,
-            MAX_SORT_FIELDS: 10, MAX_RESULT_FIELDS: 100, STATEMENT_TIMEOUT: 5_000,
+            MAX_SORT_FIELDS: 10, MAX_RESULT_FIELDS: 100, STATEMENT_TIMEOUT: 1_000,
             ROWS_MAX: 1_000}
 
 

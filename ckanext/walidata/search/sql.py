@@ -133,6 +133,7 @@ class Compiler:
     _atom_numbers: dict[Any, int] = field(default_factory=dict)
     _tsqueries: dict[tuple[str, bool, bool], str] = field(default_factory=dict)
     _field_vectors: dict[str, str] = field(default_factory=dict)
+    _value_conditions: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def bind(self, value: Any) -> str:
         name = f"p{len(self.params)}"
@@ -166,21 +167,27 @@ class Compiler:
             join, narrowing = "JOIN", " && ".join(f"({r})" for r in required)
         else:
             join, narrowing = "LEFT JOIN", " || ".join(f"({a.narrowing})" for a in atoms)
+        hits = ", ".join(a.condition for a in atoms)
+        rows = self.text_rows(narrowing, atoms, copy_vector=hits.count("search_vector") > 2)
         # OFFSET 0: the array is built once per row, not once per reference to it.
-        return (f"{TABLE} {join} (SELECT docnum, ARRAY[{', '.join(a.condition for a in atoms)}]"
-                f" AS hits FROM {self.text_rows(narrowing, atoms)} OFFSET 0) th USING (docnum)")
+        return (f"{TABLE} {join} (SELECT docnum, ARRAY[{hits}] AS hits FROM {rows} OFFSET 0) "
+                "th USING (docnum)")
 
-    def text_rows(self, narrowing: str | None, atoms: list[TextAtom] | None = None) -> str:
+    def text_rows(self, narrowing: str | None, atoms: list[TextAtom] | None = None,
+                  copy_vector: bool = True) -> str:
         """The text rows matching ``narrowing``, each vector read once, as subquery ``f``.
 
         A stored ``search_vector`` is compressed, and every ``@@`` on the column
         decompresses it again (most of the cost of a row); the subquery hands
-        the conditions an uncompressed copy named ``search_vector``, and the
-        vectors of the fields the atoms ask for (``w_<weight>``, ``v_<n>``).
+        the conditions an uncompressed copy named ``search_vector`` (unless
+        ``copy_vector`` is off: a condition reading it once or twice saves less
+        than the copy costs), and the vectors of the fields the atoms ask for
+        (``w_<weight>``, ``v_<n>``).
         OFFSET 0 keeps it a subquery evaluated once per row, not merged into
         the outer query (where each reference would compute it again).
         """
-        columns = ["t.docnum", "t.rank_vector", "t.search_vector || ''::tsvector AS search_vector"]
+        vector = "t.search_vector || ''::tsvector" if copy_vector else "t.search_vector"
+        columns = ["t.docnum", "t.rank_vector", f"{vector} AS search_vector"]
         wanted = {a.field for a in atoms or [] if a.field is not None}
         columns += [f"ts_filter(t.search_vector, '{{{weight}}}') AS w_{weight}"
                     for name, weight in WEIGHT_OF_FIELD.items() if name in wanted]
@@ -333,7 +340,29 @@ class Compiler:
         fields = {n.field for n in exact}
         if len(exact) == len(nodes) > 1 and len(fields) == 1:
             return self._term_in(fields.pop(), [n.value for n in exact])
-        return "(" + " OR ".join(self._node(n, score) for n in nodes) + ")"
+        return "(" + " OR ".join(self._merge_values(
+            [self._node(n, score) for n in nodes])) + ")"
+
+    def _merge_values(self, alternatives: list[str]) -> list[str]:
+        """Alternatives on the values of one document field as a single EXISTS.
+
+        ``EXISTS (.. v WHERE a) OR EXISTS (.. v WHERE b)`` is ``EXISTS (.. v WHERE a
+        OR b)``: one subquery per field instead of one per range or wildcard, each
+        of which PostgreSQL would plan and run apart.
+        """
+        by_field: dict[str, list[str]] = {}
+        merged: list[tuple[str, str]] = []  # ("sql", text) or ("field", name)
+        for sql in alternatives:
+            if sql in self._value_conditions:
+                name, condition = self._value_conditions[sql]
+                if name not in by_field:
+                    by_field[name] = []
+                    merged.append(("field", name))
+                by_field[name].append(condition)
+            else:
+                merged.append(("sql", sql))
+        return [self._any_value(item, " OR ".join(f"({c})" for c in by_field[item]))
+                if kind == "field" else item for kind, item in merged]
 
     def _term(self, term: Term, score: bool) -> str:
         if term.field in NGRAM_FIELDS:
@@ -376,8 +405,7 @@ class Compiler:
                           for c in value)
         if field_name in SCALAR_COLUMNS:
             return f"({SCALAR_COLUMNS[field_name]} LIKE {self.bind(pattern)})"
-        return (f"EXISTS (SELECT 1 FROM walidata_values({self._json(field_name)}) v "
-                f"WHERE v LIKE {self.bind(pattern)})")
+        return self._any_value(field_name, f"v LIKE {self.bind(pattern)}")
 
     def _exists(self, field_name: str) -> str:
         for columns in (SCALAR_COLUMNS, DATE_COLUMNS, NUMBER_COLUMNS):
@@ -386,8 +414,7 @@ class Compiler:
         if field_name in ARRAY_COLUMNS:
             return f"(cardinality({ARRAY_COLUMNS[field_name]}) > 0)"
         # As Solr: a field exists when it has a non-empty value ([] and "" do not count).
-        return (f"EXISTS (SELECT 1 FROM walidata_values({self._json(field_name)}) v "
-                f"WHERE v <> '')")
+        return self._any_value(field_name, "v <> ''")
 
     def _range(self, node: Range) -> str:
         if node.field is None or node.field == "text":
@@ -407,15 +434,21 @@ class Compiler:
             high = None if node.high is None else float(node.high)
             if node.field in NUMBER_COLUMNS:
                 return self._bounds(NUMBER_COLUMNS[node.field], low_op, high_op, low, high)
-            return (f"EXISTS (SELECT 1 FROM walidata_values({self._json(node.field)}) v WHERE "
-                    + self._bounds("walidata_number(v)", low_op, high_op, low, high) + ")")
+            return self._any_value(node.field, self._bounds("walidata_number(v)", low_op,
+                                                            high_op, low, high))
         source = (f"{SCALAR_COLUMNS[node.field]} COLLATE \"C\""
                   if node.field in SCALAR_COLUMNS else "v COLLATE \"C\"")
         condition = self._bounds(source, low_op, high_op, node.low, node.high)
         if node.field in SCALAR_COLUMNS:
             return condition
-        return (f"EXISTS (SELECT 1 FROM walidata_values({self._json(node.field)}) v "
-                f"WHERE {condition})")
+        return self._any_value(node.field, condition)
+
+    def _any_value(self, field_name: str, condition: str) -> str:
+        """Whether any value of a document field meets ``condition`` (which reads ``v``)."""
+        values = f"walidata_values({self._json(field_name)})"
+        sql = f"EXISTS (SELECT 1 FROM {values} v WHERE {condition})"
+        self._value_conditions[sql] = (field_name, condition)
+        return sql
 
     def _bounds(self, source: str, low_op: str, high_op: str, low: Any, high: Any) -> str:
         parts = [f"{source} IS NOT NULL"]
