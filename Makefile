@@ -53,6 +53,7 @@ serve:
 run: demo serve
 
 test: venv services
+	$(BIN)/ruff check ckanext tests bench
 	bash scripts/chromium.sh
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/$(TEST_DB) CKAN_REDIS_URL=$(REDIS_URL) \
 	  $(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -77,7 +78,7 @@ bench-load: venv
 # Re-extract messages and compile the translations (commit the .po and .mo files).
 i18n: venv
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -o ckanext/walidata/i18n/ckanext-walidata.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i ckanext/walidata/i18n/ckanext-walidata.pot -d ckanext/walidata/i18n -D ckanext-walidata
+	$(BIN)/pybabel update --ignore-obsolete -i ckanext/walidata/i18n/ckanext-walidata.pot -d ckanext/walidata/i18n -D ckanext-walidata
 	$(BIN)/pybabel compile -d ckanext/walidata/i18n -D ckanext-walidata
 
 freeze: venv

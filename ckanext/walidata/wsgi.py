@@ -29,5 +29,9 @@ def _config_path() -> str:
 
 
 CONFIG_PATH = _config_path()
+_CONFIG = CKANConfigLoader(CONFIG_PATH).get_config()
+# The loader applies the ini's logging with Python's default, which disables every
+# logger that already exists: gunicorn's access and error logs among them. Apply it
+# again keeping them.
 fileConfig(CONFIG_PATH, disable_existing_loggers=False)
-application = make_app(CKANConfigLoader(CONFIG_PATH).get_config())
+application = make_app(_CONFIG)

@@ -29,7 +29,7 @@ def dataset(module_db):
     for name in ("opd-dinsos", "walidata"):
         factories.User(name=name, password=PASSWORD, email=f"{name}@example.go.id",
                        fullname=name.replace("-", " ").title())
-    factories.Organization(name="diskominfo", users=[{"name": "walidata", "capacity": "editor"}])
+    factories.Organization(name="diskominfo", users=[{"name": "walidata", "capacity": "admin"}])
     org = factories.Organization(name="dinas-sosial", title="Dinas Sosial",
                                  users=[{"name": "opd-dinsos", "capacity": "editor"}])
     return call_action("package_create", context={"user": "opd-dinsos", "ignore_auth": False},

@@ -15,6 +15,7 @@ from ckan.lib.plugins import get_permission_labels
 from .. import helpers, reference
 from ..validation import review as quality_review
 from ..workflow import machine, notify, revision, roles, store
+from .params import with_checked_references
 
 log = logging.getLogger(__name__)
 
@@ -239,15 +240,13 @@ def _minutes_checks(quality: dict[str, Any]) -> tuple[Any, ...]:
 def _make_minutes(dataset: dict[str, Any], review: store.Review,
                   facts: machine.Facts, quality: dict[str, Any]) -> tuple[str, str]:
     from ..workflow import minutes
+    from ..workflow.template_helpers import display_name
 
     number = minutes.minutes_number(tk.config.get("ckanext.walidata.minutes.prefix"),
                                     dt.date.today().year, store.next_minutes_sequence())
     history = store.events(dataset["id"])
-    signatories = tuple(
-        minutes.Signatory(role=", ".join(event["actor_roles"]), name=event["actor"],
-                          action=event["action"],
-                          at=dt.datetime.fromisoformat(event["created_at"]))
-        for event in history if event["round"] == review.round)
+    # Everyone who acted, in every round, by full name (the minutes label their roles).
+    signatories = minutes.people(history, display_name)
     now = dt.datetime.now(dt.timezone.utc)
     record = minutes.MinutesRecord(
         number=number, portal=tk.config.get("ckan.site_title"),
@@ -260,8 +259,9 @@ def _make_minutes(dataset: dict[str, Any], review: store.Review,
         findings=tuple(event["comment"] for event in history
                        if event["action"] == "return" and event["round"] <= review.round),
         signatories=signatories + (minutes.Signatory(
-            role="walidata", name=facts.actor, action="ratify", at=now),),
-        ratified_at=now,
+            role="walidata", name=display_name(facts.actor), action="ratify", at=now,
+            round=review.round),),
+        ratified_at=now, zone=tk.config.get("ckan.display_timezone") or "",
         url=tk.url_for(f"{dataset['type']}.read", id=dataset["name"], _external=True))
     pdf = minutes.render(record)
     sha256 = minutes.fingerprint(pdf)
@@ -593,5 +593,5 @@ WORKFLOW_ACTIONS = (walidata_revise, walidata_bulk, walidata_submit, walidata_ve
 
 
 def get_actions() -> dict[str, Any]:
-    return {f.__name__: f for f in (walidata_reference_search, *WORKFLOW_ACTIONS,
-                                    *GUARD_ACTIONS)}
+    return with_checked_references({f.__name__: f for f in (
+        walidata_reference_search, *WORKFLOW_ACTIONS, *GUARD_ACTIONS)})

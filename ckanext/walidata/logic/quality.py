@@ -13,6 +13,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ..validation import review, runner, store
+from .params import with_checked_references
 
 
 def _resource_and_dataset(context: dict[str, Any], resource_id: str
@@ -179,6 +180,6 @@ def walidata_quality_justify(context: dict[str, Any], data_dict: dict[str, Any]
 
 
 def get_actions() -> dict[str, Any]:
-    return {f.__name__: f for f in (
+    return with_checked_references({f.__name__: f for f in (
         resource_validation_show, resource_validation_run, resource_validation_delete,
-        walidata_quality_show, walidata_quality_run, walidata_quality_justify)}
+        walidata_quality_show, walidata_quality_run, walidata_quality_justify)})
