@@ -16,6 +16,19 @@ import pytest
 from tests.sdi_data import DATA_SERVER
 
 FILES = Path(__file__).parent / "files"
+
+
+def _pictures_stay_local() -> None:
+    """CKAN's factories give users, organizations and groups random picture URLs on
+    third-party hosts; the browser tests forbid any request beyond this machine, so the
+    test data have no pictures (CKAN's bundled placeholders show instead)."""
+    from ckan.tests import factories
+
+    for factory_class in (factories.User, factories.Organization, factories.Group):
+        factory_class._meta.declarations["image_url"].function = str
+
+
+_pictures_stay_local()
 TEST_INI = Path(__file__).parent.parent / "test.ini"
 
 
