@@ -387,6 +387,8 @@ def walidata_review_show(context: dict[str, Any], data_dict: dict[str, Any]
         "updated_at": review.updated_at.isoformat(),
         "events": history,
         "actions": machine.available(review.state, facts),
+        "held_back": {action: refused.messages(tk._, _state_label) for action, refused
+                      in machine.held_back(review.state, facts).items()},
         "minutes": [e["minutes_number"] for e in history if e["minutes_number"]],
         "quality": quality,
     }

@@ -302,6 +302,23 @@ def decide(action: str, state: State, facts: Facts) -> tuple[Transition, State]:
     return transition, transition.target(facts)
 
 
+def held_back(state: State, facts: Facts) -> dict[str, GuardFailed]:
+    """The actions this actor's role allows now that a guard still holds back, with why.
+
+    The review panel shows them beside the buttons, so that an OPD whose metadata are
+    not complete enough learns what is missing instead of finding no button at all.
+    """
+    held: dict[str, GuardFailed] = {}
+    for action in ACTIONS:
+        transition = transition_for(action, state, facts.roles)
+        if transition is None:
+            continue
+        reasons = [reason for guard in transition.guards if (reason := guard(facts))]
+        if reasons:
+            held[action] = GuardFailed(reasons)
+    return held
+
+
 def available(state: State, facts: Facts) -> list[str]:
     """The actions this actor may take now (guards included), for buttons."""
     allowed = []

@@ -153,6 +153,8 @@ def walidata_review_panel(pkg: dict[str, Any]) -> dict[str, Any] | None:
                   "comment_required": comment_required(verb, state),
                   "url": tk.h.url_for("klinik.act", id=dataset_ref, verb=verb)}
                  for verb in review["actions"]],
+        held_back=[{"label": action_label(verb, state), "reasons": reasons}
+                   for verb, reasons in (review.get("held_back") or {}).items()],
         minutes=[{"number": number,
                   "url": tk.h.url_for("klinik.minutes", id=dataset_ref, number=number)}
                  for number in review["minutes"]],
