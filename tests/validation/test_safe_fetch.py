@@ -221,20 +221,29 @@ def test_a_web_request_checks_small_files_and_queues_big_ones(opd, create_with_u
     assert shown(big["id"])["summary"]["rows"] == 40_000
 
 
-@pytest.mark.ckan_config("ckanext.walidata.quality.job_timeout", 3)
-def test_a_job_beyond_its_time_ends_as_error_with_the_reason(opd, create_with_upload):
-    dataset = new_dataset(opd, "job-time")
-    resource = create_with_upload(big_csv(400_000), "penduduk.csv", context=dict(OPD),
-                                  package_id=dataset["id"], name="Tabel", format="CSV",
+def stopped_run(opd, create_with_upload, name: str, content: bytes | str, filename: str,
+                fmt: str) -> dict:
+    """Upload one file, let a real worker check it, and return a run that a limit stopped:
+    ended as error, tried once, nothing left on the queue."""
+    dataset = new_dataset(opd, name)
+    resource = create_with_upload(content, filename, context=dict(OPD),
+                                  package_id=dataset["id"], name="Tabel", format=fmt,
                                   url="ignored")
     assert queued() == [resource["id"]]
     run_jobs_worker()
     run = shown(resource["id"])
     assert run["status"] == "error", run["summary"]
+    assert run["attempts"] == 1 and queued() == []
+    return run
+
+
+@pytest.mark.ckan_config("ckanext.walidata.quality.job_timeout", 3)
+def test_a_job_beyond_its_time_ends_as_error_with_the_reason(opd, create_with_upload):
+    run = stopped_run(opd, create_with_upload, "job-time", big_csv(400_000), "penduduk.csv",
+                      "CSV")
     assert run["error"] == (
         "The check took longer than 3 seconds and was stopped; a check may take at most "
         "that long (ckanext.walidata.quality.job_timeout).")
-    assert run["attempts"] == 1 and queued() == []
 
 
 def wide_workbook(rows: int) -> bytes:
@@ -251,18 +260,11 @@ def wide_workbook(rows: int) -> bytes:
 
 @pytest.mark.ckan_config("ckanext.walidata.quality.job_memory_mb", 32)
 def test_a_job_beyond_its_memory_ends_as_error_with_the_reason(opd, create_with_upload):
-    dataset = new_dataset(opd, "job-memory")
-    resource = create_with_upload(wide_workbook(10_000), "lebar.xlsx", context=dict(OPD),
-                                  package_id=dataset["id"], name="Tabel", format="XLSX",
-                                  url="ignored")
-    assert queued() == [resource["id"]]
-    run_jobs_worker()
-    run = shown(resource["id"])
-    assert run["status"] == "error", run["summary"]
+    run = stopped_run(opd, create_with_upload, "job-memory", wide_workbook(10_000),
+                      "lebar.xlsx", "XLSX")
     assert run["error"] == (
         "The check needed more than 32 MB of memory and was stopped; a check may use at "
         "most that much (ckanext.walidata.quality.job_memory_mb).")
-    assert run["attempts"] == 1 and queued() == []
 
 
 def test_the_same_workbook_passes_within_the_default_memory(opd, create_with_upload):
