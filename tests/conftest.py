@@ -6,13 +6,13 @@ import functools
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
+from tests.http_server import serving
 from tests.sdi_data import DATA_SERVER
 
 FILES = Path(__file__).parent / "files"
@@ -41,15 +41,8 @@ class _QuietFiles(SimpleHTTPRequestHandler):
 def data_server() -> Iterator[str]:
     """tests/files/ over real HTTP: the linked resources the checks download."""
     port = int(DATA_SERVER.rsplit(":", 1)[1])
-    server = ThreadingHTTPServer(("127.0.0.1", port),
-                                 functools.partial(_QuietFiles, directory=str(FILES)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(functools.partial(_QuietFiles, directory=str(FILES)), port):
         yield DATA_SERVER
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def migrate_plugins() -> None:

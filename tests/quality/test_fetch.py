@@ -7,15 +7,15 @@ import io
 import ipaddress
 import ssl
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from ckanext.walidata.quality import fetch
 from ckanext.walidata.quality.limits import BeyondLimit, CheckRefused, FetchFailed
+from tests.http_server import serving
 
 TABLE = b"kode_wilayah,jumlah\n53.01,10\n"
 
@@ -57,15 +57,9 @@ class Files(BaseHTTPRequestHandler):
             self.end_headers()
 
 
-def serve(host: str = "127.0.0.1") -> Iterator[str]:
-    server = ThreadingHTTPServer((host, 0), Files)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"{host}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def serve() -> Iterator[str]:
+    with serving(Files) as port:
+        yield f"127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")
@@ -206,17 +200,10 @@ def tls_files(tmp_path_factory) -> Iterator[str]:
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Files)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"localhost:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Files, tls=context) as port:
+        yield f"localhost:{port}"
 
 
 def test_https_is_verified_against_the_host_name_on_the_judged_address(tls_files):

@@ -12,9 +12,8 @@ from __future__ import annotations
 import functools
 import io
 import ipaddress
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler
 
 import ckan.plugins.toolkit as tk
 import openpyxl
@@ -26,6 +25,7 @@ from ckan.tests.helpers import call_action
 from ckanext.walidata.quality import fetch
 from ckanext.walidata.validation import runner
 from tests.conftest import FILES, run_jobs_worker
+from tests.http_server import serving
 from tests.quality.test_archive import xlsx_bomb
 from tests.sdi_data import COMPLETE_STATISTIK, DATA_SERVER
 from tests.validation.tables import CLEAN
@@ -55,14 +55,8 @@ class _Redirect(BaseHTTPRequestHandler):
 
 
 def _serve(handler: type[BaseHTTPRequestHandler] | functools.partial) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(handler) as port:
+        yield f"127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")
